@@ -1,0 +1,93 @@
+"""Tokens with character offsets into the untouched input, plus case and LM-normalisation helpers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+# Words keep internal apostrophes ("don't", "O'Neill"); numbers keep internal separators ("3.5", "1,000").
+_TOKEN_RE = re.compile(
+    r"[^\W\d_]+(?:['’][^\W\d_]+)*"  # words (any script letters)
+    r"|\d+(?:[.,:]\d+)*%?"  # numbers
+    r"|[^\w\s]"  # one punctuation character
+    r"|_+",
+)
+_SENT_END = frozenset(".!?")
+_DIGIT_RE = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: its text and its [start, end) offsets in the input."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalpha()
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+def lm_form(token: str) -> str:
+    """The form a token takes in language-model text: lower case, digits folded to 0."""
+    t = token.lower().replace("’", "'")
+    if any(c.isdigit() for c in t):
+        t = _DIGIT_RE.sub("0", t)
+    return t
+
+
+def sentences(tokens: list[Token]) -> Iterator[tuple[int, int]]:
+    """Yield [i, j) token-index ranges of sentences (split after . ! ? and at blank lines)."""
+    start = 0
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        end_here = tok.text in _SENT_END and (i + 1 == n or not tokens[i + 1].text in _SENT_END)
+        if end_here:
+            yield start, i + 1
+            start = i + 1
+    if start < n:
+        yield start, n
+
+
+def lm_sentences(text: str) -> Iterator[list[str]]:
+    """Yield sentences of `text` as lists of LM forms (the training format for `unspin lm build`)."""
+    for para in text.split("\n"):
+        toks = tokenize(para)
+        for i, j in sentences(toks):
+            yield [lm_form(t.text) for t in toks[i:j]]
+
+
+def match_case(word: str, model: str) -> str:
+    """Write `word` in the capitalisation pattern of `model` ("Home" for "house" after "House")."""
+    if not model or not word:
+        return word
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[0].isupper():
+        return word[0].upper() + word[1:]
+    return word
+
+
+def match_case_phrase(phrase: str, model: str) -> str:
+    """Capitalise a multiword replacement after the first word of the span it replaces."""
+    if not phrase:
+        return phrase
+    if model.isupper() and len(model) > 1 and " " not in model:
+        return phrase.upper()
+    words = model.split()
+    out = phrase.split(" ")
+    # Title Case spans ("Center East") keep Title Case; otherwise only the first word follows.
+    if len(words) > 1 and all(w[:1].isupper() for w in words):
+        return " ".join(w[:1].upper() + w[1:] for w in out)
+    out[0] = match_case(out[0], model)
+    return " ".join(out)
