@@ -1,0 +1,58 @@
+"""unspin: find and undo machine article spinning in English text."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from .detect import DetectResult, Span
+from .engine import Engine, default_engine
+from .errors import UnspinError
+from .learn import ChannelTable, learn_pairs
+from .restore import Change, RestoreResult
+
+if TYPE_CHECKING:
+    from .clean import CleanResult
+
+__all__ = [
+    "ChannelTable",
+    "Change",
+    "CleanResult",
+    "DetectResult",
+    "Engine",
+    "RestoreResult",
+    "Span",
+    "UnspinError",
+    "clean",
+    "detect",
+    "learn_pairs",
+    "restore",
+]
+__version__ = "0.1.0"
+
+logging.getLogger("unspin").addHandler(logging.NullHandler())
+
+
+def restore(text: str) -> RestoreResult:
+    """Restore the most likely original wording of `text` with the shipped models."""
+    return default_engine().restore(text)
+
+
+def detect(text: str) -> DetectResult:
+    """Score how likely `text` was spun and mark the suspicious spans, with the shipped models."""
+    return default_engine().detect(text)
+
+
+def clean(text: str, *, html: bool | None = None) -> CleanResult:
+    """Strip page boilerplate from scraped text or HTML and keep the article."""
+    from .clean import clean as _clean
+
+    return _clean(text, html=html)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CleanResult":
+        from .clean import CleanResult
+
+        return CleanResult
+    raise AttributeError(name)

@@ -1,0 +1,186 @@
+"""Command line: parse arguments, hand off to the library, print results; nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from .errors import UnspinError
+
+log = logging.getLogger("unspin")
+
+
+def _models(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--channel", action="append", default=[], metavar="PATH",
+                   help="learned channel table (repeatable), applied with priority")
+    p.add_argument("--lm", metavar="PATH", help="KenLM model to use instead of the shipped one")
+
+
+def _fmt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="unspin", description="Find and undo machine article spinning.")
+    ap.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics on stderr")
+    ap.add_argument("--version", action="version", version=f"unspin {_version()}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("restore", help="write back the most likely original wording")
+    p.add_argument("file", metavar="FILE", help="input file, - for standard input, or 'example' for the built-in one")
+    p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
+    p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
+    _fmt(p), _models(p)
+
+    p = sub.add_parser("detect", help="probability that the text was spun, and the suspicious spans")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
+    p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
+    _fmt(p), _models(p)
+
+    p = sub.add_parser("clean", help="strip page boilerplate from scraped text or HTML")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--html", action="store_true", help="the input is HTML")
+    _fmt(p)
+
+    p = sub.add_parser("learn", help="build a channel table from aligned (spun, original) pairs")
+    p.add_argument("pairs", metavar="PAIRS", help="JSON Lines with spun/original, or TSV tortured/expected")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--min-count", type=int, default=1, help="drop rewrites seen fewer times (documents only)")
+
+    p = sub.add_parser("lm", help="language models")
+    lsub = p.add_subparsers(dest="lm_command", required=True, metavar="ACTION")
+    b = lsub.add_parser("build", help="build an n-gram model from a JSON Lines corpus")
+    b.add_argument("corpus", metavar="CORPUS.jsonl")
+    b.add_argument("out", metavar="OUT")
+    b.add_argument("--order", type=int, default=4)
+    b.add_argument("--text-field", default="text")
+
+    p = sub.add_parser("batch", help="run a task over a JSON Lines corpus")
+    p.add_argument("inp", metavar="IN")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--task", choices=("restore", "detect", "clean"), required=True)
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
+    p.add_argument("--clean", action="store_true", help="strip boilerplate before restore/detect")
+    p.add_argument("--html", action="store_true", help="the text fields hold HTML")
+    _models(p)
+
+    p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
+    try:
+        from .bench.runner import add_arguments
+    except ImportError:  # the benchmark needs nothing optional; this only guards a broken checkout
+        p.add_argument("--suite", choices=("quick", "full"), default="quick")
+        p.add_argument("--out")
+    else:
+        add_arguments(p)
+    return ap
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _emit(obj: Any, fmt: str, text: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from .engine import Engine
+
+    return Engine(channels=args.channel, lm=args.lm)
+
+
+def _input(args: argparse.Namespace) -> str:
+    from .engine import load_text
+
+    if args.file == "example" and not __import__("os").path.exists("example"):
+        from importlib import resources
+
+        return (resources.files("unspin") / "data" / "example_spun.txt").read_text(encoding="utf-8")
+    return load_text(args.file)
+
+
+def run(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd in ("restore", "detect"):
+        text = _input(args)
+        engine = _engine(args)
+        if args.clean:
+            from .engine import run_on_clean
+
+            out = run_on_clean(engine, cmd, text, html=args.html)
+        else:
+            out = (engine.restore(text) if cmd == "restore" else engine.detect(text)).to_dict()
+        if cmd == "restore":
+            _emit(out, args.format, out["text"])
+        else:
+            line = f"{out['verdict']}\t{out['spin_score']:.3f}\t{len(out['spans'])} suspicious spans"
+            _emit(out, args.format, line)
+        return 0
+    if cmd == "clean":
+        from .clean import clean
+
+        res = clean(_input(args), html=True if args.html else None)
+        _emit(res.to_dict(), args.format, res.text)
+        return 0
+    if cmd == "learn":
+        from .learn import learn_pairs, learn_phrases, read_pairs
+
+        pairs, kind = read_pairs(args.pairs)
+        table = learn_phrases(pairs) if kind == "phrases" else learn_pairs(pairs, min_count=args.min_count)
+        table.save(args.out)
+        print(f"learned {len(table)} rewrites of {len(table.entries)} spun forms from {len(pairs)} {kind}",
+              file=sys.stderr)
+        return 0
+    if cmd == "lm":
+        from .lm import build_lm
+
+        build_lm(args.corpus, args.out, order=args.order, text_field=args.text_field)
+        return 0
+    if cmd == "batch":
+        from .pipeline.batch import BatchConfig, run_batch
+
+        cfg = BatchConfig(task=args.task, text_field=args.text_field, workers=args.workers,
+                          clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm)
+        stats = run_batch(args.inp, args.out, cfg)
+        errs = ", ".join(f"{k}: {v}" for k, v in stats.errors.most_common()) or "none"
+        print(f"{stats.rows} rows, {stats.spun} spun, errors: {errs}; "
+              f"{stats.words / max(stats.seconds, 1e-9):.0f} words/s", file=sys.stderr)
+        return 0
+    if cmd == "bench":
+        from .bench.runner import main as bench_main
+
+        return int(bench_main(args) or 0)
+    raise AssertionError(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="unspin: %(message)s")
+    try:
+        return run(args)
+    except UnspinError as exc:
+        print(f"unspin: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"unspin: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the CLI's last resort: one line, exit 1, traceback only with -v
+        if args.verbose:
+            raise
+        print(f"unspin: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,102 @@
+"""Document spin probability and suspicious spans, read off the same type decisions the restorer makes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .restore import Analysis, TypeDecision
+
+SPAN_THRESHOLD = 0.5
+_SOURCE_NAMES = ((1, "WordNet"), (2, "LibreOffice"), (4, "Moby"), (8, "embeddings"), (16, "spinner table"))
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A suspicious span at [start, end) of the input, with the probability it was substituted and why."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        # The JSON contract has no "reason" field; the reason is for people (text output, API, web page).
+        return {"start": self.start, "end": self.end, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True, slots=True)
+class DetectResult:
+    """A calibrated probability that the document was spun, its verdict, and the suspicious spans."""
+
+    spin_score: float
+    verdict: str
+    spans: list[Span]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spin_score": round(self.spin_score, 4),
+            "verdict": self.verdict,
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+def document_features(analyses: Sequence[Analysis]) -> np.ndarray:
+    """Aggregate per-word substitution probabilities into the detector's feature vector."""
+    n_words = sum(a.n_words for a in analyses)
+    p_tok: list[float] = []
+    gain = 0.0
+    for an in analyses:
+        best = np.zeros(len(an.tokens))
+        for d in an.types:
+            p = d.p_spun
+            for i, j in d.occurrences:
+                best[i:j] = np.maximum(best[i:j], p)
+            if d.best >= 0:
+                gain += max(0.0, float(d.features[d.best, 0])) * len(d.occurrences)
+        p_tok.extend(best[[k for k, t in enumerate(an.tokens) if t.is_word]].tolist())
+    if not n_words:
+        return np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+    arr = np.asarray(p_tok)
+    return np.array([arr.mean(), float((arr > 0.5).mean()), gain / n_words, math.log1p(n_words) / 10.0, 1.0])
+
+
+def spin_probability(features: np.ndarray, weights: Sequence[float]) -> float:
+    z = float(features @ np.asarray(weights))
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def reason(d: TypeDecision) -> str:
+    if d.best < 0:
+        return "unusual here, but no candidate original fits clearly better"
+    o = d.options[d.best]
+    srcs = [name for bit, name in _SOURCE_NAMES if o.sources & bit]
+    if o.learned_p > 0:
+        srcs.insert(0, "learned channel table")
+    gain = float(d.features[d.best, 1])
+    return (
+        f"a known substitute for '{o.original}' ({', '.join(srcs) or 'lexicon'}); "
+        f"the language model prefers '{o.original}' here by {gain:.1f} nats per occurrence"
+    )
+
+
+def spans(analyses: Sequence[Analysis], threshold: float = SPAN_THRESHOLD) -> list[Span]:
+    out: list[Span] = []
+    for an in analyses:
+        taken: set[int] = set()
+        ranked = sorted((d for d in an.types if d.p_spun >= threshold), key=lambda d: -d.p_spun)
+        for d in ranked:
+            why = reason(d)
+            for i, j in d.occurrences:
+                if any(k in taken for k in range(i, j)):
+                    continue
+                taken.update(range(i, j))
+                s, e = an.tokens[i].start, an.tokens[j - 1].end
+                out.append(Span(s + an.offset, e + an.offset, an.text[s:e], d.p_spun, why))
+    out.sort(key=lambda s: s.start)
+    return out

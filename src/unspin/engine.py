@@ -1,0 +1,129 @@
+"""The Engine: one lexicon, one language model and any learned channel tables, shared by every call."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .detect import DetectResult, document_features, spans, spin_probability
+from .errors import E, UnspinError
+from .learn import ChannelTable
+from .params import Params
+from .restore import Analysis, Decoder, RestoreResult, apply_changes
+
+log = logging.getLogger("unspin")
+log.addHandler(logging.NullHandler())
+
+# Pooling evidence per word type is done within a segment; segments bound memory on huge inputs.
+SEGMENT_CHARS = 100_000
+
+
+def _segments(text: str, size: int = SEGMENT_CHARS) -> Iterator[tuple[int, str]]:
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            cut = text.rfind("\n", start + size // 2, end)
+            if cut < 0:
+                cut = text.rfind(" ", start + size // 2, end)
+            end = cut + 1 if cut >= 0 else end
+        yield start, text[start:end]
+        start = end
+
+
+class Engine:
+    """Restores and detects spun text with a given (or the shipped) lexicon, language model and channels."""
+
+    def __init__(
+        self,
+        lexicon: object | str | os.PathLike[str] | None = None,
+        lm: object | str | os.PathLike[str] | None = None,
+        channels: Sequence[ChannelTable | str | os.PathLike[str]] = (),
+        exclude_sources: int = 0,
+        params: Params | str | os.PathLike[str] | None = None,
+        pool: bool = True,
+    ) -> None:
+        from .lexicon import Lexicon
+        from .lm import NgramLM
+
+        self.lexicon = lexicon if isinstance(lexicon, Lexicon) else (
+            Lexicon(lexicon) if lexicon is not None else Lexicon.default())
+        self.lm = lm if isinstance(lm, NgramLM) else (NgramLM(lm) if lm is not None else NgramLM.default())
+        self.channels = [c if isinstance(c, ChannelTable) else ChannelTable.load(c) for c in channels]
+        self.params = params if isinstance(params, Params) else Params.load(params)
+        self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,  # type: ignore[arg-type]
+                               exclude_sources=int(exclude_sources), pool=pool)
+
+    def analyse(self, text: str, *, detect_only: bool = False) -> list[Analysis]:
+        _check(text)
+        limit = self.params.detect_max_candidates if detect_only else self.params.max_candidates
+        passes = 1 if detect_only else 2
+        return [self.decoder.analyse(seg, off, limit=limit, passes=passes) for off, seg in _segments(text)]
+
+    def restore(self, text: str) -> RestoreResult:
+        analyses = self.analyse(text)
+        changes = [c for an in analyses for c in self.decoder.changes(an)]
+        score = spin_probability(document_features(analyses), self.params.detect_w)
+        return RestoreResult(apply_changes(text, changes), score, changes)
+
+    def detect(self, text: str) -> DetectResult:
+        analyses = self.analyse(text, detect_only=True)
+        score = spin_probability(document_features(analyses), self.params.detect_w)
+        return DetectResult(score, "spun" if score >= 0.5 else "clean", spans(analyses))
+
+
+def _check(text: str) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    if "\x00" in text:
+        raise UnspinError(E.NUL)
+
+
+@functools.cache
+def default_engine() -> Engine:
+    """The shared engine behind the module-level functions, built on first use."""
+    return Engine()
+
+
+def load_text(path: str) -> str:
+    """Read a FILE argument (or `-` for standard input) as UTF-8, with coded errors for bad input."""
+    import sys
+
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise UnspinError(E.NOT_FOUND.format(path=path, detail=exc.strerror or exc)) from None
+    if b"\x00" in raw:
+        raise UnspinError(E.NUL)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnspinError(E.NOT_UTF8.format(detail=f"byte {exc.start}")) from None
+    if not text.strip():
+        raise UnspinError(E.EMPTY)
+    return text
+
+
+def run_on_clean(engine: Engine, task: str, text: str, html: bool = False) -> dict:
+    """Clean `text` first, then restore or detect the main text; offsets are mapped back to `text`."""
+    from .clean import clean
+
+    cleaned = clean(text, html=True if html else None)
+    if not cleaned.text.strip():
+        raise UnspinError("E011: nothing is left after removing boilerplate")
+    to_in = cleaned.to_input_offset
+    if task == "restore":
+        res = engine.restore(cleaned.text)
+        out = res.to_dict()
+        for c in out["changes"]:
+            c["start"], c["end"] = to_in(c["start"]), to_in(c["end"] - 1) + 1
+        return out
+    det = engine.detect(cleaned.text).to_dict()
+    for s in det["spans"]:
+        s["start"], s["end"] = to_in(s["start"]), to_in(s["end"] - 1) + 1
+        s["text"] = text[s["start"] : s["end"]]
+    return det

@@ -1,0 +1,214 @@
+"""Learn a spinner's dictionary from aligned (spun, original) pairs and store it as a channel table."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import json
+import logging
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import E, UnspinError
+from .text import lm_form, tokenize
+
+log = logging.getLogger("unspin")
+
+_HEADER = "# unspin channel table v1"
+MAX_PHRASE = 6  # longest phrase (in words) kept on either side of a learned entry
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One learned rewrite: the spinner wrote `spun` where the source had `original`."""
+
+    spun: str
+    original: str
+    count: float
+    prob: float  # P(original | spun was seen), including the times `spun` stood for itself
+
+
+@dataclass
+class ChannelTable:
+    """A spinner's dictionary, spun phrase -> originals, learned from pairs, a phrase list or `adapt`."""
+
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
+    name: str = "learned"
+
+    @property
+    def max_words(self) -> int:
+        return max((k.count(" ") + 1 for k in self.entries), default=0)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.entries.values())
+
+    def get(self, spun: str) -> list[Entry]:
+        return self.entries.get(spun, [])
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(_HEADER + "\n")
+            w = csv.writer(f, delimiter="\t", lineterminator="\n")
+            w.writerow(["spun", "original", "count", "prob"])
+            for key in sorted(self.entries):
+                for e in self.entries[key]:
+                    w.writerow([e.spun, e.original, f"{e.count:g}", f"{e.prob:.4f}"])
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ChannelTable:
+        try:
+            with open(path, encoding="utf-8") as f:
+                first = f.readline().rstrip("\n")
+                if first != _HEADER:
+                    raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="missing the table header line"))
+                rows = list(csv.DictReader(f, delimiter="\t"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=exc)) from None
+        table: dict[str, list[Entry]] = defaultdict(list)
+        try:
+            for r in rows:
+                table[r["spun"]].append(Entry(r["spun"], r["original"], float(r["count"]), float(r["prob"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
+        for v in table.values():
+            v.sort(key=lambda e: -e.prob)
+        return cls(dict(table), name=Path(path).name)
+
+
+def _words(text: str) -> list[str]:
+    return [lm_form(t.text) for t in tokenize(text) if t.is_word or t.text[0].isdigit()]
+
+
+def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
+    """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was."""
+    s, o = _words(spun), _words(original)
+    ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
+    # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
+    # merge edits separated by at most one kept word into one phrase pair.
+    merged: list[list] = []
+    for op in ops:
+        tag, i1, i2, j1, j2 = op
+        if (
+            tag != "equal"
+            and len(merged) >= 2
+            and merged[-1][0] == "equal"
+            and merged[-1][2] - merged[-1][1] == 1
+            and merged[-2][0] != "equal"
+            and (merged[-2][2] - merged[-2][1]) != (merged[-2][4] - merged[-2][3])
+        ):
+            eq = merged.pop()
+            prev = merged.pop()
+            merged.append(["replace", prev[1], i2, prev[3], j2])
+            del eq
+            continue
+        merged.append(list(op))
+    for tag, i1, i2, j1, j2 in merged:
+        if tag == "equal":
+            for w in s[i1:i2]:
+                yield w, w
+            continue
+        a, b = s[i1:i2], o[j1:j2]
+        if len(a) == len(b) and len(a) > 1:
+            # Equal-length runs are word-for-word swaps far more often than phrase rewrites.
+            yield from zip(a, b)
+        elif 0 < len(a) <= MAX_PHRASE and len(b) <= MAX_PHRASE:
+            yield " ".join(a), " ".join(b)
+
+
+def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
+    """Generalise a one-word pair to the other inflections of the same lemmas (capturing/shooting -> captured/shot)."""
+    if " " in spun or " " in original or not spun or not original:
+        return
+    try:
+        from lemminflect import getAllInflections, getAllLemmas
+    except ImportError:  # lemminflect is a core dependency; without it we just don't generalise
+        return
+    for upos, s_lemmas in getAllLemmas(spun).items():
+        o_lemmas = getAllLemmas(original).get(upos)
+        if not o_lemmas:
+            continue
+        s_inf = getAllInflections(s_lemmas[0], upos=upos)
+        o_inf = getAllInflections(o_lemmas[0], upos=upos)
+        for tag, forms in s_inf.items():
+            if tag in o_inf:
+                yield forms[0], o_inf[tag][0]
+
+
+def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> ChannelTable:
+    """Align each (spun, original) pair and count the rewrites into a channel table."""
+    rewrites: Counter[tuple[str, str]] = Counter()
+    kept: Counter[str] = Counter()
+    for spun, original in pairs:
+        for a, b in align(spun, original):
+            if a == b:
+                kept[a] += 1
+            else:
+                rewrites[a, b] += 1
+    return _table(rewrites, kept, min_count)
+
+
+def learn_phrases(pairs: Iterable[tuple[str, str]]) -> ChannelTable:
+    """A table from a phrase list (tortured -> expected), each pair taken as one observed rewrite."""
+    rewrites: Counter[tuple[str, str]] = Counter()
+    for spun, original in pairs:
+        a, b = " ".join(_words(spun)), " ".join(_words(original))
+        if a and a != b:
+            rewrites[a, b] += 1
+    return _table(rewrites, Counter(), 1)
+
+
+def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: int) -> ChannelTable:
+    direct = {k: v for k, v in rewrites.items() if v >= min_count}
+    general: Counter[tuple[str, str]] = Counter()
+    for (a, b), n in direct.items():
+        for ga, gb in _inflections(a, b):
+            if (ga, gb) not in direct:
+                general[ga, gb] += 0.5 * n  # seen only through its lemma: half weight
+    totals: Counter[str] = Counter()
+    for (a, _), n in {**general, **direct}.items():
+        totals[a] += n
+    table: dict[str, list[Entry]] = defaultdict(list)
+    for (a, b), n in {**general, **direct}.items():
+        table[a].append(Entry(a, b, n, n / (totals[a] + kept[a])))
+    for v in table.values():
+        v.sort(key=lambda e: -e.prob)
+    log.info("learned %d rewrites of %d spun forms", sum(map(len, table.values())), len(table))
+    return ChannelTable(dict(table))
+
+
+def read_pairs(path: str | os.PathLike[str]) -> tuple[list[tuple[str, str]], str]:
+    """Read pairs from JSON Lines (`spun`/`original`) or a TSV (`spun`|`tortured`, `original`|`expected`)."""
+    p = str(path)
+    try:
+        raw = gzip.open(p, "rb").read() if p.endswith(".gz") else Path(p).read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise UnspinError(E.BAD_PAIRS.format(path=path, detail=exc)) from None
+    first = text.lstrip()[:1]
+    if first == "{":
+        pairs = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                pairs.append((str(row["spun"]), str(row["original"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UnspinError(E.BAD_PAIRS.format(path=path, detail=f"line {n}: {exc}")) from None
+        return pairs, "documents"
+    rows = list(csv.DictReader(io.StringIO(text), delimiter="\t"))
+    if not rows:
+        raise UnspinError(E.BAD_PAIRS.format(path=path, detail="no rows"))
+    cols = rows[0].keys()
+    s_col = next((c for c in ("spun", "tortured") if c in cols), None)
+    o_col = next((c for c in ("original", "expected") if c in cols), None)
+    if not s_col or not o_col:
+        raise UnspinError(
+            E.BAD_PAIRS.format(path=path, detail="need JSON Lines or a TSV with spun|tortured and original|expected")
+        )
+    return [(r[s_col] or "", r[o_col] or "") for r in rows], "phrases"

@@ -1,0 +1,71 @@
+"""Fitted decoder and detector weights, shipped as `data/params.json` and refitted by `scripts/fit_params.py`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+# Features of a candidate original for one spun word type (see restore._features); the order is the contract
+# between the decoder and the fitted weight vector.
+CANDIDATE_FEATURES = (
+    "lm_sum",  # summed log-probability gain over all occurrences (nats, clipped)
+    "lm_mean",  # mean gain per occurrence
+    "lm_min",  # the worst occurrence: one context that rejects the original counts against it
+    "wordnet",
+    "mythes",
+    "moby",
+    "embed",
+    "builtin",
+    "learned",
+    "learned_logp",
+    "rank",
+    "similarity",
+    "zipf",
+    "zipf_gain",
+    "len_diff",
+    "n_sources",
+    "oov",
+    "bias",
+)
+KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
+DETECT_FEATURES = ("mean_p", "share_p50", "gain_per_word", "log_words", "bias")
+
+
+@dataclass
+class Params:
+    """Weights of the type-level conditional logit, its decision threshold, and the document detector."""
+
+    cand_w: list[float] = field(
+        default_factory=lambda: [0.6, 0.2, 0.3, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0, -0.5, 0.2, -2.0, -6.0]
+    )
+    keep_w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    threshold: float = 0.6
+    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 1.0, 0.0, -4.0])
+    max_candidates: int = 40
+    detect_max_candidates: int = 12
+    fitted_on: str = "hand-set starting point (not fitted)"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Params:
+        if path is None:
+            ref = resources.files("unspin") / "data" / "params.json"
+            if not ref.is_file():
+                return cls()
+            raw = ref.read_text(encoding="utf-8")
+        else:
+            raw = Path(path).read_text(encoding="utf-8")
+        data = json.loads(raw)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        p = cls(**known)
+        if len(p.cand_w) != len(CANDIDATE_FEATURES) or len(p.detect_w) != len(DETECT_FEATURES):
+            return cls()  # weights of another feature set: the defaults are safer than a misaligned vector
+        return p
+
+    def save(self, path: str | Path) -> None:
+        data = asdict(self)
+        data["candidate_features"] = list(CANDIDATE_FEATURES)
+        data["keep_features"] = list(KEEP_FEATURES)
+        data["detect_features"] = list(DETECT_FEATURES)
+        Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

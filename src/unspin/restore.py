@@ -1,0 +1,362 @@
+"""Noisy-channel restoration: a lattice of candidate originals over word spans, decided per spun word type.
+
+A spinner rewrites every occurrence of a word the same way, so the decoder pools the language-model evidence
+of all occurrences of a spun form before choosing its original, and scores options with a conditional logit
+whose weights (`params.json`) were fitted on simulated spinners: P(option) ∝ exp(w · features).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .params import CANDIDATE_FEATURES, Params
+from .text import Token, lm_form, match_case_phrase, sentences, tokenize
+
+if TYPE_CHECKING:
+    from .learn import ChannelTable
+    from .lexicon import Lexicon
+    from .lm import NgramLM
+
+LN10 = math.log(10.0)
+MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
+_F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
+_SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One restored span: `spun` at [start, end) of the input most likely read `original`."""
+
+    start: int
+    end: int
+    spun: str
+    original: str
+    confidence: float
+    alternatives: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "spun": self.spun,
+            "original": self.original,
+            "confidence": round(self.confidence, 4),
+            "alternatives": list(self.alternatives),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    """The restored text, the document's spin probability, and every change with offsets into the input."""
+
+    text: str
+    spin_score: float
+    changes: list[Change]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "spin_score": round(self.spin_score, 4),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+@dataclass(slots=True)
+class Option:
+    """A candidate original for a spun type, with where it came from."""
+
+    original: str
+    sources: int = 0
+    rank: float = 0.0
+    similarity: float = 0.0
+    zipf: float = 0.0
+    learned_p: float = 0.0
+
+
+@dataclass
+class TypeDecision:
+    """Everything the decoder concluded about one spun word type (all occurrences of one lower-cased span)."""
+
+    key: str
+    occurrences: list[tuple[int, int]]
+    options: list[Option]
+    features: np.ndarray  # (len(options), n_features)
+    keep_features: np.ndarray
+    posterior: np.ndarray  # (1 + len(options)): keep first
+    best: int  # index into options, or -1 for keep
+
+    @property
+    def p_spun(self) -> float:
+        return float(1.0 - self.posterior[0])
+
+    @property
+    def p_best(self) -> float:
+        return float(self.posterior[self.best + 1])
+
+
+@dataclass
+class Analysis:
+    """The decoder's view of one text segment: tokens, type decisions and the changes it would make."""
+
+    text: str
+    offset: int
+    tokens: list[Token]
+    types: list[TypeDecision] = field(default_factory=list)
+    n_words: int = 0
+
+
+class Decoder:
+    """Scores candidate originals for every spun span with a language model and a channel model."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        lm: NgramLM,
+        channels: list[ChannelTable],
+        params: Params,
+        exclude_sources: int = 0,
+        pool: bool = True,
+    ) -> None:
+        self.lexicon = lexicon
+        self.lm = lm
+        self.channels = channels
+        self.params = params
+        self.exclude = exclude_sources
+        self.pool = pool
+        self.w = np.asarray(params.cand_w, dtype=np.float64)
+        self.kw = np.asarray(params.keep_w, dtype=np.float64)
+        self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
+        self._zipf_cache: dict[str, float] = {}
+        self._known: dict[str, bool] = {}
+
+    # -- candidates -------------------------------------------------------------------------------------
+    def _has_key(self, key: str) -> bool:
+        return any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
+
+    def options(self, key: str, limit: int) -> list[Option]:
+        found: dict[str, Option] = {}
+        for table in self.channels:
+            for e in table.get(key):
+                if e.original != key and e.original not in found:
+                    found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original))
+        for c in self.lexicon.candidates(key, exclude=self.exclude)[:limit]:
+            if c.original == key:
+                continue
+            opt = found.get(c.original)
+            if opt is None:
+                found[c.original] = Option(c.original, int(c.sources), c.rank, c.similarity, c.zipf)
+            else:
+                opt.sources, opt.rank, opt.similarity = int(c.sources), c.rank, c.similarity
+        return list(found.values())
+
+    def _zipf(self, phrase: str) -> float:
+        z = self._zipf_cache.get(phrase)
+        if z is None:
+            from wordfreq import zipf_frequency
+
+            z = zipf_frequency(phrase, "en") if phrase else 0.0
+            self._zipf_cache[phrase] = z
+        return z
+
+    def _in_lm(self, phrase: str) -> bool:
+        k = self._known.get(phrase)
+        if k is None:
+            k = all(self.lm.contains(w) for w in phrase.split())
+            self._known[phrase] = k
+        return k
+
+    # -- lattice ----------------------------------------------------------------------------------------
+    def spans(self, text: str, tokens: list[Token]) -> dict[str, list[tuple[int, int]]]:
+        """Map each candidate span's lower-cased key to its occurrences (token index ranges)."""
+        out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        n = len(tokens)
+        for i in range(n):
+            if not tokens[i].is_word:
+                continue
+            key = lm_form(tokens[i].text)
+            out[key].append((i, i + 1))
+            for j in range(i + 1, min(n, i + self.max_words)):
+                t = tokens[j]
+                gap = text[tokens[j - 1].end : t.start]
+                if not t.is_word or "\n" in gap or (gap and not gap.isspace()):
+                    break
+                key = key + " " + lm_form(t.text)
+                if self._has_key(key):
+                    out[key].append((i, j + 1))
+        return out
+
+    # -- scoring ----------------------------------------------------------------------------------------
+    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2) -> Analysis:
+        limit = limit or self.params.max_candidates
+        tokens = tokenize(text)
+        an = Analysis(text, offset, tokens, n_words=sum(t.is_word for t in tokens))
+        if not tokens:
+            return an
+        sent = [0] * len(tokens)
+        for s, (a, b) in enumerate(sentences(tokens)):
+            for k in range(a, b):
+                sent[k] = s
+        reading: list[list[str]] = [[lm_form(t.text)] for t in tokens]
+        groups = self.spans(text, tokens)
+        if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
+            groups = {f"{k}\x00{o[0]}": [o] for k, occ in groups.items() for o in occ}
+        cands = {}
+        for gkey in groups:
+            key = gkey.split("\x00", 1)[0]
+            opts = self.options(key, limit)
+            if opts:
+                cands[gkey] = opts
+        decisions: list[TypeDecision] = []
+        for p in range(passes):
+            decisions = [self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, reading, sent)
+                         for gkey, opts in cands.items()]
+            if p + 1 < passes:
+                reading = self._apply_reading(tokens, decisions)
+        an.types = decisions
+        return an
+
+    def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option], reading: list[list[str]],
+                sent: list[int]) -> TypeDecision:
+        model = self.lm.model
+        import kenlm
+
+        order = self.lm.order
+        use = occ[:MAX_OCCURRENCES]
+        gains = np.zeros((len(opts), len(use)))
+        spun_words = key.split()
+        alt_words = [o.original.split() for o in opts]
+        st_a, st_b = kenlm.State(), kenlm.State()
+        for k, (i, j) in enumerate(use):
+            left, bos = self._left(reading, sent, i, order - 1)
+            right, eos = self._right(reading, sent, j, order - 1)
+            base = kenlm.State()
+            if bos:
+                model.BeginSentenceWrite(base)
+            else:
+                model.NullContextWrite(base)
+            for w in left:
+                model.BaseScore(base, w, st_a)
+                base, st_a = st_a, base
+            ref = self._tail(model, base, spun_words, right, eos, st_a, st_b)
+            for c, words in enumerate(alt_words):
+                gains[c, k] = self._tail(model, base, words, right, eos, st_a, st_b) - ref
+        gains *= LN10
+        feats = self._features(key, opts, gains, len(occ))
+        keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
+        scores = np.concatenate(([keep @ self.kw], feats @ self.w))
+        scores -= scores.max()
+        post = np.exp(scores)
+        post /= post.sum()
+        best = int(np.argmax(post)) - 1
+        return TypeDecision(key, occ, opts, feats, keep, post, best)
+
+    @staticmethod
+    def _tail(model: Any, base: Any, words: list[str], right: list[str], eos: bool, a: Any, b: Any) -> float:
+        """Log10 probability of `words` + `right` (+ </s>) after the context state `base`, which is left intact."""
+        total = 0.0
+        cur, out = base, a
+        for w in (*words, *right, *(("</s>",) if eos else ())):
+            total += model.BaseScore(cur, w, out)
+            cur, out = out, (b if cur is base else cur)
+        return total
+
+    @staticmethod
+    def _left(reading: list[list[str]], sent: list[int], i: int, n: int) -> tuple[list[str], bool]:
+        words: list[str] = []
+        s = sent[i]
+        k = i - 1
+        while k >= 0 and sent[k] == s and len(words) < n:
+            words[:0] = reading[k]
+            k -= 1
+        bos = k < 0 or sent[k] != s
+        return words[-n:] if n else [], bos and len(words) <= n
+
+    @staticmethod
+    def _right(reading: list[list[str]], sent: list[int], j: int, n: int) -> tuple[list[str], bool]:
+        words: list[str] = []
+        s = sent[j - 1]
+        k = j
+        while k < len(reading) and sent[k] == s and len(words) < n:
+            words.extend(reading[k])
+            k += 1
+        eos = (k >= len(reading) or sent[k] != s) and len(words) <= n
+        return words[:n], eos
+
+    def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
+        f = np.zeros((len(opts), len(CANDIDATE_FEATURES)))
+        gains = np.clip(gains, -15.0, 15.0)
+        f[:, _F["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
+        f[:, _F["lm_mean"]] = gains.mean(axis=1)
+        f[:, _F["lm_min"]] = gains.min(axis=1)
+        zs = self._zipf(key)
+        n_spun = key.count(" ") + 1
+        for c, o in enumerate(opts):
+            for name, bit in _SOURCE_FEATURES:
+                f[c, _F[name]] = float(bool(o.sources & bit))
+            f[c, _F["learned"]] = float(o.learned_p > 0)
+            f[c, _F["learned_logp"]] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
+            f[c, _F["rank"]] = o.rank
+            f[c, _F["similarity"]] = o.similarity
+            f[c, _F["zipf"]] = o.zipf / 8.0
+            f[c, _F["zipf_gain"]] = (o.zipf - zs) / 8.0
+            f[c, _F["len_diff"]] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
+            f[c, _F["n_sources"]] = bin(o.sources & 31).count("1") / 2.0
+            f[c, _F["oov"]] = float(not self._in_lm(o.original)) if o.original else 0.0
+            f[c, _F["bias"]] = 1.0
+        return f
+
+    # -- choosing changes -------------------------------------------------------------------------------
+    def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
+        """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
+        proposals = [(d.p_best, i, j, d) for d in decisions if d.best >= 0 and d.p_best >= threshold
+                     for (i, j) in d.occurrences]
+        proposals.sort(key=lambda p: (-p[0], p[1]))
+        taken: set[int] = set()
+        out = []
+        for _, i, j, d in proposals:
+            if any(k in taken for k in range(i, j)):
+                continue
+            taken.update(range(i, j))
+            out.append((i, j, d))
+        out.sort(key=lambda x: x[0])
+        return out
+
+    def _apply_reading(self, tokens: list[Token], decisions: list[TypeDecision]) -> list[list[str]]:
+        reading = [[lm_form(t.text)] for t in tokens]
+        for i, j, d in self.chosen(decisions, self.params.threshold):
+            reading[i] = d.options[d.best].original.split()
+            for k in range(i + 1, j):
+                reading[k] = []
+        return reading
+
+    def changes(self, an: Analysis) -> list[Change]:
+        out = []
+        toks = an.tokens
+        for i, j, d in self.chosen(an.types, self.params.threshold):
+            s, e = toks[i].start, toks[j - 1].end
+            if not d.options[d.best].original:  # a deletion takes the following space with it
+                while e < len(an.text) and an.text[e] == " ":
+                    e += 1
+            spun = an.text[s:e]
+            order = np.argsort(-d.posterior[1:])
+            alts = [match_case_phrase(d.options[k].original, spun) for k in order
+                    if k != d.best and d.posterior[k + 1] >= 0.01][:5]
+            original = match_case_phrase(d.options[d.best].original, spun)
+            out.append(Change(s + an.offset, e + an.offset, spun, original, d.p_best, alts))
+        return out
+
+
+def apply_changes(text: str, changes: list[Change]) -> str:
+    """Rebuild the text with every change applied; everything else is copied byte for byte."""
+    parts, pos = [], 0
+    for c in sorted(changes, key=lambda c: c.start):
+        parts.append(text[pos : c.start])
+        parts.append(c.original)
+        pos = c.end
+    parts.append(text[pos:])
+    return "".join(parts)
