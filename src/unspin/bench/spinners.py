@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -410,14 +411,13 @@ def contentfarm_table() -> list[tuple[str, str]]:
 
 # --- distributional neighbours --------------------------------------------------------------
 
-WIKI = Path("/work/shared/corpora/wikipedia-en/enwiki-00.jsonl.gz")
-_W2V_WORDS = 3_000_000  # a fixed slice: the first articles of shard 00, about 3 M words
-_NEIGHBOURS_VERSION = "v1"
+_SHARED = Path(os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared"))
+WIKI = _SHARED.resolve() / "corpora" / "wikipedia-en" / "enwiki-00.jsonl.gz"
+_W2V_WORDS = 5_000_000  # a fixed slice: shard 00, about 5 M words
+_NEIGHBOURS_VERSION = "v2"
 
 
 def _cache_dir() -> Path:
-    import os
-
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return base / "unspin" / "bench"
 
@@ -458,25 +458,32 @@ def _wiki_sentences(limit: int) -> Iterator[list[str]]:
                 return
 
 
+def _analyses(word: str) -> set[tuple[str, str]]:
+    return {(upos, tag) for upos, lemmas in getAllLemmas(word).items() if upos in _BASE_TAG
+            for lm in lemmas for tag, fs in getAllInflections(lm, upos).items() if word in fs}
+
+
 def _train_neighbours() -> Iterator[tuple[str, list[str]]]:
     from gensim.models import Word2Vec
 
-    log.info("training the distributional spinner's word2vec neighbours (once, about a minute)")
+    log.info("training the distributional spinner's word2vec neighbours (once, a few minutes)")
     sents = list(_wiki_sentences(_W2V_WORDS))
-    model = Word2Vec(sents, vector_size=100, window=5, min_count=15, workers=2, epochs=4, seed=1, sg=0)
+    model = Word2Vec(sents, vector_size=100, window=5, min_count=30, workers=2, epochs=5, seed=1, sg=0)
     thes = _thesaurus_words()
     wv = model.wv
-    for w in wv.index_to_key[:20000]:
-        if not w.isalpha() or len(w) < 3 or w in STOPWORDS:
-            continue
+    vocab = [w for w in wv.index_to_key[:25000] if w.isalpha() and len(w) >= 3 and w not in STOPWORDS]
+    near = {w: [(n, sim) for n, sim in wv.most_similar(w, topn=20)] for w in vocab}
+    for w in vocab:
         lemmas = {lm for ls in getAllLemmas(w).values() for lm in ls} | {w}
         listed = set().union(*(thes.get(lm, set()) for lm in lemmas))
+        shape = _analyses(w)
         keep = []
-        for n, sim in wv.most_similar(w, topn=15):
-            if sim < 0.55 or not n.isalpha() or len(n) < 3 or n in STOPWORDS or n[:5] == w[:5]:
+        for n, sim in near[w]:
+            # Mutual neighbours of the same part of speech and inflection: what an embedding spinner offers.
+            if sim < 0.6 or n not in near or w not in {m for m, _ in near[n]} or n[:5] == w[:5]:
                 continue
             n_lemmas = {lm for ls in getAllLemmas(n).values() for lm in ls} | {n}
-            if n_lemmas & lemmas or n in listed or n_lemmas & listed:
+            if n_lemmas & lemmas or n in listed or n_lemmas & listed or not (_analyses(n) & shape):
                 continue
             keep.append(n)
         if keep:

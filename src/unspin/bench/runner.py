@@ -1,0 +1,703 @@
+"""`unspin bench`: spin held-out text with every profile, restore and detect it, and report why quality falls short.
+
+This module is the benchmark's own report, so it prints (to stdout at the end, progress to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from unspin.bench import metrics as M
+from unspin.bench.spinners import PROFILE_SOURCE, PROFILES, SpunDoc, make_spinner
+from unspin.text import match_case_phrase, tokenize
+
+SHARED = Path(os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared")).resolve()
+BBC = SHARED / "corpora" / "bbc" / "dev.jsonl"
+WIKI = SHARED / "corpora" / "wikipedia-en" / "enwiki-04.jsonl.gz"
+TORTURED = SHARED / "data" / "tortured" / "pps_learn.tsv"
+WIKI_HELD_OUT = 200  # the last 200 articles of shard 04: the shipped LM and embeddings leave them out
+MAX_DOC_WORDS = 450
+
+SUITES: dict[str, dict[str, Any]] = {
+    "quick": {
+        "rates": (0.15, 0.35), "docs": 12, "detect_docs": 20, "clean_docs": 20, "learn_profiles": ("contentfarm",),
+        "learn_sizes": (10, 50, 200), "learn_eval_docs": 12, "tortured": 300, "pool_compare": True,
+        "throughput_words": 8000, "workers": 2,
+    },
+    "full": {
+        "rates": (0.10, 0.15, 0.35, 0.50), "docs": 40, "detect_docs": 60, "clean_docs": 80,
+        "learn_profiles": tuple(PROFILES), "learn_sizes": (10, 50, 200), "learn_eval_docs": 30, "tortured": None,
+        "pool_compare": True, "throughput_words": 30000, "workers": max(1, min(4, os.cpu_count() or 1)),
+    },
+}
+CARRIERS = (
+    "In this paper we study {} in detail.",
+    "Recent results show that {} is widely used.",
+    "The proposed method relies on {} to reach good accuracy.",
+)
+
+
+def _say(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    text: str
+
+
+def _truncate(text: str, limit: int = MAX_DOC_WORDS) -> str:
+    out, n = [], 0
+    for para in text.split("\n\n"):
+        out.append(para)
+        n += len(para.split())
+        if n >= limit:
+            break
+    return "\n\n".join(out)
+
+
+def load_docs() -> tuple[list[Doc], list[Doc]]:
+    """(BBC dev docs deduplicated by body, held-out Wikipedia docs), each truncated to about 450 words."""
+    seen: set[str] = set()
+    bbc = []
+    with BBC.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            body = row["text"].strip()
+            if body in seen or len(body.split()) < 80:
+                continue
+            seen.add(body)
+            bbc.append(Doc(row["id"], _truncate(body)))
+    # Shuffle by a hash of the id, so every suite samples all five categories alike.
+    bbc.sort(key=lambda d: hashlib.md5(d.id.encode()).hexdigest())
+    with gzip.open(WIKI, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh][-WIKI_HELD_OUT:]
+    wiki = [Doc(r["id"], _truncate(r["text"])) for r in rows if len(r["text"].split()) >= 80]
+    return bbc, wiki
+
+
+def _mix(bbc: Sequence[Doc], wiki: Sequence[Doc], n: int, offset: int = 0) -> list[Doc]:
+    """n documents, alternating BBC and Wikipedia, starting at `offset` in each."""
+    half = n // 2
+    return list(bbc[offset : offset + n - half]) + list(wiki[offset : offset + half])
+
+
+# --- restorers ------------------------------------------------------------------------------------
+
+Restorer = Callable[[str], tuple[str, int]]
+Detector = Callable[[str], tuple[float, list[tuple[int, int]]]]
+
+
+def identity(text: str) -> tuple[str, int]:
+    return text, 0
+
+
+class TableLookup:
+    """The tortured-phrase screeners' baseline: replace every known spun phrase by its listed original."""
+
+    def __init__(self, table: Any) -> None:
+        self.entries = {k: v[0].original for k, v in table.entries.items() if v}
+        self.max_words = max((k.count(" ") + 1 for k in self.entries), default=0)
+
+    def __call__(self, text: str) -> tuple[str, int]:
+        from unspin.text import lm_form
+
+        toks = [t for t in tokenize(text) if t.text[0].isalnum()]
+        out, pos, i, n_changes = [], 0, 0, 0
+        while i < len(toks):
+            for n in range(min(self.max_words, len(toks) - i), 0, -1):
+                span = toks[i : i + n]
+                if any(text[a.end : b.start] != " " for a, b in zip(span, span[1:])):
+                    continue
+                orig = self.entries.get(" ".join(lm_form(t.text) for t in span))
+                if orig is not None:
+                    out += [text[pos : span[0].start], match_case_phrase(orig, text[span[0].start : span[-1].end])]
+                    pos, i, n_changes = span[-1].end, i + n, n_changes + 1
+                    break
+            else:
+                i += 1
+        out.append(text[pos:])
+        return "".join(out), n_changes
+
+
+def _engine_restorer(eng: Any) -> Restorer:
+    def restore(text: str) -> tuple[str, int]:
+        res = eng.restore(text)
+        return res.text, len(res.changes)
+
+    return restore
+
+
+def _engine_detector(eng: Any) -> Detector:
+    def detect(text: str) -> tuple[float, list[tuple[int, int]]]:
+        res = eng.detect(text)
+        return float(res.spin_score), [(s.start, s.end) for s in res.spans]
+
+    return detect
+
+
+# Worker state: the engines are built once per process (SQLite handles do not survive a fork).
+_ENGINES: dict[tuple[int, bool], Any] = {}
+_ENGINE_ERROR: list[str] = []
+
+
+def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) -> Any:
+    """The shipped engine (shared lexicon and LM), or None when it cannot be built here."""
+    if _ENGINE_ERROR:
+        return None
+    try:
+        from unspin import Engine
+
+        base = _ENGINES.get((0, True))
+        if base is None:
+            base = _ENGINES[(0, True)] = Engine()
+        if not channels and (exclude, pool) == (0, True):
+            return base
+        if channels:
+            return Engine(lexicon=base.lexicon, lm=base.lm, channels=list(channels), exclude_sources=exclude, pool=pool)
+        key = (exclude, pool)
+        if key not in _ENGINES:
+            _ENGINES[key] = Engine(lexicon=base.lexicon, lm=base.lm, exclude_sources=exclude, pool=pool)
+        return _ENGINES[key]
+    except Exception as exc:  # noqa: BLE001 - any failure means "no engine": report it and run the baselines
+        _ENGINE_ERROR.append(f"{type(exc).__name__}: {exc}")
+        return None
+
+
+def _candidate_check(exclude: int, channels: Sequence[Any] = ()) -> Callable[[str, str], bool] | None:
+    eng = engine()
+    if eng is None:
+        return None
+    from unspin.lexicon import Source
+    from unspin.text import lm_form
+
+    lex = eng.lexicon
+
+    def has(spun: str, original: str) -> bool:
+        want = original.lower()
+        key = " ".join(lm_form(t.text) for t in tokenize(spun))
+        if any(e.original == lm_form(original) or e.original == want for ch in channels for e in ch.get(key)):
+            return True
+        try:
+            cands = lex.candidates(spun.lower(), exclude=Source(exclude))
+        except Exception:  # noqa: BLE001 - a lookup failure counts as "not among the candidates"
+            return False
+        return any(c.original.lower() == want for c in cands)
+
+    return has
+
+
+# --- sections (each runs in a worker) ------------------------------------------------------------
+
+_DOCS: dict[str, list[Doc]] = {}
+
+
+def _spin_all(profile: str, rate: float, docs: Iterable[Doc], seed: int = 1, per_occurrence: bool = False
+              ) -> list[SpunDoc]:
+    sp = make_spinner(profile, rate, seed=seed, per_occurrence=per_occurrence)
+    return [sp.spin(d.text) for d in docs]
+
+
+def _score(spun: Sequence[SpunDoc], restorer: Restorer, has: Callable[[str, str], bool] | None) -> dict[str, Any]:
+    total = M.RestoreScore()
+    errors = 0
+    t0 = time.perf_counter()
+    for d in spun:
+        try:
+            restored, n = restorer(d.spun)
+        except Exception:  # noqa: BLE001 - a failed document counts as unrestored, and is counted
+            restored, n, errors = d.spun, 0, errors + 1
+        total += M.score_restore(d.original, d.spun, restored, d.subs, n, has)
+    out: dict[str, Any] = total.summary()
+    if has is None:  # without a lexicon there is no candidate list to blame
+        out["err_not_in_candidates"] = out["err_candidate_not_chosen"] = None
+    out["sub_share"] = round(total.gold / max(total.ref_words, 1), 4)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    out["failed_docs"] = errors
+    out["examples"] = total.examples[:6]
+    return out
+
+
+def job_restore(profile: str, rate: float, loso: bool, per_occurrence: bool, pool: bool) -> dict[str, Any]:
+    spun = _spin_all(profile, rate, _DOCS["eval"], per_occurrence=per_occurrence)
+    exclude = PROFILE_SOURCE[profile] if loso else 0
+    eng = engine(exclude, pool)
+    res = {"profile": profile, "rate": rate, "loso": loso, "per_occurrence": per_occurrence, "pool": pool}
+    if eng is None:
+        res["engine"] = "unavailable"
+        res.update(_score(spun, identity, None))
+    else:
+        res.update(_score(spun, _engine_restorer(eng), _candidate_check(exclude)))
+    return res
+
+
+def job_clean() -> dict[str, Any]:
+    eng = engine()
+    restorer = identity if eng is None else _engine_restorer(eng)
+    changed = words = 0
+    for d in _DOCS["clean"]:
+        try:
+            restored, _ = restorer(d.text)
+        except Exception:  # noqa: BLE001 - a failure leaves the text as it was
+            restored = d.text
+        c, w = M.clean_changes(d.text, restored)
+        changed, words = changed + c, words + w
+    return {"words": words, "changed_words": changed, "changed_share": round(changed / max(words, 1), 5),
+            "engine": "unavailable" if eng is None else "shipped"}
+
+
+def job_detect(profile: str, rate: float, loso: bool) -> dict[str, Any]:
+    docs = _DOCS["detect"]
+    half = len(docs) // 2
+    spun = _spin_all(profile, rate, docs[:half], seed=2)
+    eng = engine(PROFILE_SOURCE[profile] if loso else 0)
+    res: dict[str, Any] = {"profile": profile, "rate": rate, "loso": loso}
+    if eng is None:
+        res["engine"] = "unavailable"
+        return res
+    detect = _engine_detector(eng)
+    labels, scores = [], []
+    pred_hit = pred_n = gold_hit = gold_n = 0
+    for d in spun:
+        s, spans = detect(d.spun)
+        labels.append(1)
+        scores.append(s)
+        gold = [(x.spun_start, x.spun_end) for x in d.subs]
+        ph, gh = M.span_overlap(spans, gold)
+        pred_hit, pred_n, gold_hit, gold_n = pred_hit + ph, pred_n + len(spans), gold_hit + gh, gold_n + len(gold)
+    for d in docs[half:]:
+        s, _ = detect(d.text)
+        labels.append(0)
+        scores.append(s)
+    fpr, tpr = M.roc_curve(labels, scores)
+    res.update({
+        "auc": round(M.roc_auc(labels, scores), 4),
+        **{k: round(v, 4) for k, v in M.f1_at(labels, scores).items()},
+        "ece": round(M.expected_calibration_error(labels, scores), 4),
+        "clean_flagged": round(sum(s >= 0.5 for y, s in zip(labels, scores) if y == 0) / max(len(docs) - half, 1), 4),
+        "span_precision": round(pred_hit / max(pred_n, 1), 4),
+        "span_recall": round(gold_hit / max(gold_n, 1), 4),
+        "roc": {"fpr": [round(x, 4) for x in fpr], "tpr": [round(x, 4) for x in tpr]},
+    })
+    return res
+
+
+def job_learn(profile: str, sizes: Sequence[int], rate: float = 0.35) -> dict[str, Any]:
+    from unspin.learn import learn_pairs
+
+    train = _spin_all(profile, rate, _DOCS["train"][: max(sizes)], seed=3)
+    test = _spin_all(profile, rate, _DOCS["learn_eval"], seed=3)
+    out: dict[str, Any] = {"profile": profile, "rate": rate, "curve": []}
+    for n in sizes:
+        table = learn_pairs((d.spun, d.original) for d in train[:n])
+        row: dict[str, Any] = {"n_docs": n, "entries": len(table)}
+        row["table_lookup"] = _score(test, TableLookup(table), None)
+        eng = engine(0, True, [table])
+        if eng is not None:
+            row["engine"] = _score(test, _engine_restorer(eng), _candidate_check(0, [table]))
+        out["curve"].append(row)
+    return out
+
+
+def _tortured_split(limit: int | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    import csv
+
+    with TORTURED.open(encoding="utf-8") as fh:
+        rows = [(r["tortured"], r["expected"]) for r in csv.DictReader(fh, delimiter="\t")]
+    learn, held = [], []
+    for t, e in rows:
+        (learn if hashlib.md5(t.encode()).digest()[0] % 2 == 0 else held).append((t, e))
+    return learn, held[:limit] if limit else held
+
+
+def job_tortured(limit: int | None) -> dict[str, Any]:
+    from unspin.learn import learn_phrases
+
+    learn, held = _tortured_split(limit)
+    table = learn_phrases(learn)
+    out: dict[str, Any] = {"learned_pairs": len(learn), "held_out": len(held), "entries": len(table)}
+    systems: dict[str, Restorer] = {"identity": identity, "table_lookup": TableLookup(table)}
+    eng0 = engine()
+    if eng0 is not None:
+        systems["engine_zero_shot"] = _engine_restorer(eng0)
+        systems["engine_learned"] = _engine_restorer(engine(0, True, [table]))
+    for name, restorer in systems.items():
+        exact = 0
+        for i, (t, e) in enumerate(held):
+            carrier = CARRIERS[i % len(CARRIERS)]
+            try:
+                restored, _ = restorer(carrier.format(t))
+            except Exception:  # noqa: BLE001 - a failure is a miss
+                restored = ""
+            exact += restored == carrier.format(e)
+        out[name] = round(exact / max(len(held), 1), 4)
+    return out
+
+
+def job_throughput(n_words: int) -> dict[str, Any]:
+    text, n = [], 0
+    for d in _DOCS["eval"] + _DOCS["clean"]:
+        text.append(d.text)
+        n += len(d.text.split())
+        if n >= n_words:
+            break
+    sample = "\n\n".join(text)
+    words = len(sample.split())
+    out: dict[str, Any] = {"words": words}
+    eng = engine()
+    spun = make_spinner("wordnet", 0.15, seed=4).spin(sample).spun
+    if eng is not None:
+        eng.detect("Warm-up text for the caches.")
+        for task, fn in (("restore", eng.restore), ("detect", eng.detect)):
+            t0 = time.perf_counter()
+            for para in spun.split("\n\n"):
+                fn(para)
+            out[f"{task}_words_per_s"] = round(words / (time.perf_counter() - t0))
+    out["bert_base_mlm"] = bert_cost(spun)
+    return out
+
+
+def bert_cost(text: str) -> dict[str, Any]:
+    """Words/s of one forward pass of a randomly initialised BERT-base masked LM on one core."""
+    try:
+        import torch
+        from transformers import BertConfig, BertForMaskedLM
+    except ImportError:
+        return {"skipped": "torch and transformers are not installed (pip install torch transformers)"}
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig()).eval()
+    words = len(text.split())
+    # About 1.3 word pieces per English word; 512-piece windows as MLM scorers use.
+    pieces = int(words * 1.3)
+    ids = torch.randint(1000, 30000, (1, pieces))
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, pieces, 512):
+            model(input_ids=ids[:, i : i + 512])
+    dt = time.perf_counter() - t0
+    return {"words_per_s": round(words / dt), "note": "one forward pass, random weights, 512-piece windows, 1 thread"}
+
+
+def startup_and_memory() -> dict[str, Any]:
+    """Start-up to the first restore in a fresh interpreter, and that process's peak memory."""
+    code = (
+        "import time; t=time.perf_counter(); import unspin; r=unspin.restore('The White Home made use of the "
+        "brand-new regulations.'); import sys; print(time.perf_counter()-t)"
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["unknown"])[-1]}
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"startup_s": round(wall, 3), "first_result_in_process_s": round(float(proc.stdout.strip()), 3),
+            "peak_memory_mb": round(peak_kb / 1024, 1)}
+
+
+def job_clean_section() -> dict[str, Any]:
+    try:
+        from unspin.bench.clean_eval import run_clean_bench
+    except ImportError:
+        return {"skipped": "unspin.bench.clean_eval is not there"}
+    root = Path(__file__).resolve().parents[3]
+    for cand in (root / "tests" / "clean" / "fixtures", root / "tests" / "fixtures" / "clean"):
+        if cand.is_dir():
+            try:
+                return run_clean_bench(cand)
+            except Exception as exc:  # noqa: BLE001 - another module's failure is reported, not fatal
+                return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"skipped": "no clean fixtures directory found"}
+
+
+def prepare_spinners() -> None:
+    for p in PROFILES:
+        try:
+            make_spinner(p, 0.1)
+        except (OSError, ValueError) as exc:
+            _say(f"spinner profile {p} is unavailable: {exc}")
+
+
+def _call(job: tuple[str, tuple[Any, ...]]) -> tuple[str, tuple[Any, ...], Any]:
+    name, args = job
+    t0 = time.perf_counter()
+    result = globals()[name](*args)
+    if isinstance(result, dict):
+        result["job_seconds"] = round(time.perf_counter() - t0, 1)
+    return name, args, result
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
+    """Run a suite ("quick" or "full"), write results.json, results.md and plots into `out`, return the results."""
+    cfg = SUITES[suite]
+    t_start = time.perf_counter()
+    results: dict[str, Any] = {"suite": suite, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if not BBC.exists() or not WIKI.exists():
+        msg = f"skipped: the shared corpora are absent ({BBC.parent.parent}); nothing to spin"
+        _say(msg)
+        results["skipped"] = msg
+        return results
+    bbc, wiki = load_docs()
+    n = cfg["docs"]
+    _DOCS["eval"] = _mix(bbc, wiki, n, 0)
+    _DOCS["detect"] = _mix(bbc, wiki, cfg["detect_docs"], 40)
+    _DOCS["clean"] = _mix(bbc, wiki, cfg["clean_docs"], 100)
+    _DOCS["learn_eval"] = bbc[300 : 300 + cfg["learn_eval_docs"]]
+    _DOCS["train"] = bbc[400 : 400 + max(cfg["learn_sizes"])]
+    results["data"] = {"bbc_docs": len(bbc), "wiki_held_out_docs": len(wiki), "eval_docs": len(_DOCS["eval"]),
+                       "eval_words": sum(len(d.text.split()) for d in _DOCS["eval"])}
+    _say(f"suite {suite}: {len(bbc)} BBC + {len(wiki)} Wikipedia documents; building the engine")
+    eng = engine()
+    results["engine"] = "shipped" if eng is not None else f"unavailable ({_ENGINE_ERROR[0]}); identity only"
+    if eng is None:
+        _say(f"the engine cannot be built ({_ENGINE_ERROR[0]}): running the identity baseline only")
+    jobs: list[tuple[str, tuple[Any, ...]]] = [("job_throughput", (cfg["throughput_words"],)), ("job_clean", ())]
+    for p in PROFILES:
+        for rate in cfg["rates"]:
+            jobs += [("job_restore", (p, rate, False, False, True)), ("job_restore", (p, rate, True, False, True))]
+        jobs.append(("job_restore", (p, 0.15, False, True, True)))
+        if cfg["pool_compare"]:
+            jobs.append(("job_restore", (p, 0.15, False, False, False)))
+        jobs += [("job_detect", (p, 0.15, False)), ("job_detect", (p, 0.15, True))]
+    jobs += [("job_learn", (p, cfg["learn_sizes"])) for p in cfg["learn_profiles"]]
+    if TORTURED.exists():
+        jobs.append(("job_tortured", (cfg["tortured"],)))
+    jobs.append(("job_clean_section", ()))
+    prepare_spinners()  # build every profile's dictionary once; forked workers share them
+    done: list[tuple[str, tuple[Any, ...], Any]] = []
+    workers = cfg["workers"] if eng is not None else 1
+    _ENGINES.clear()  # each worker opens its own
+    if workers > 1:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for k, item in enumerate(pool.imap_unordered(_call, jobs), 1):
+                done.append(item)
+                _say(f"{k}/{len(jobs)} {item[0]}{item[1]}")
+    else:
+        for k, job in enumerate(jobs, 1):
+            done.append(_call(job))
+            _say(f"{k}/{len(jobs)} {job[0]}{job[1]}")
+    order = {j: i for i, j in enumerate(jobs)}
+    done.sort(key=lambda r: order[(r[0], r[1])])
+    results["restore"] = [r for name, _, r in done if name == "job_restore"]
+    results["clean_text"] = next(r for name, _, r in done if name == "job_clean")
+    results["detect"] = [r for name, _, r in done if name == "job_detect"]
+    results["learn"] = [r for name, _, r in done if name == "job_learn"]
+    results["tortured"] = next((r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"})
+    results["throughput"] = next(r for name, _, r in done if name == "job_throughput")
+    results["clean"] = next(r for name, _, r in done if name == "job_clean_section")
+    results["throughput"].update(startup_and_memory())
+    results["seconds"] = round(time.perf_counter() - t_start, 1)
+    if out is not None:
+        write_outputs(results, out)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+
+def _f(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return "nan" if math.isnan(x) else f"{x:.{digits}f}"
+    return str(x)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"# unspin bench — suite `{results['suite']}`", "",
+             f"Machine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
+             f"Python {results['machine']['python']}. Started {results['started']} UTC; "
+             f"took {results.get('seconds', '?')} s. Engine: {results.get('engine', '?')}.", ""]
+    if "skipped" in results:
+        return "\n".join(lines + [results["skipped"], ""])
+    d = results["data"]
+    lines += [f"Data: {d['eval_docs']} evaluation documents ({d['eval_words']} words) per configuration, half BBC "
+              f"dev (deduplicated), half held-out Wikipedia (last {WIKI_HELD_OUT} articles of enwiki-04).", ""]
+    lines += ["## Restore", "",
+              "Rate = the spinner dictionary's coverage; sub share = substitutions per original word. "
+              "LOSO = the profile's source left out of the lexicon. NER = net error reduction "
+              "1 − WER(restored)/WER(spun). Breakdown of missed substitutions: original not among the candidates "
+              "/ among them but not chosen.", "",
+              "| profile | rate | variant | sub share | WER spun | WER restored | NER | recall | damage | "
+              "not in cands | not chosen |",
+              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results["restore"]:
+        variant = "LOSO" if r["loso"] else "in-lexicon"
+        if r["per_occurrence"]:
+            variant += ", per-occurrence"
+        if not r["pool"]:
+            variant += ", per-token (no pooling)"
+        lines.append(f"| {r['profile']} | {r['rate']:.2f} | {variant} | {_f(r['sub_share'])} | {_f(r['wer_spun'])} | "
+                     f"{_f(r['wer_restored'])} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | "
+                     f"{_f(r['damage'], 4)} | {_f(r['err_not_in_candidates'])} | {_f(r['err_candidate_not_chosen'])} |")
+    c = results["clean_text"]
+    lines += ["", f"Clean (unspun) text: {c['changed_words']} of {c['words']} words changed "
+              f"({_f(100 * c['changed_share'], 3)} %).", ""]
+    lines += ["## Detect", "", "Half spun at 15 %, half clean documents, per profile.", "",
+              "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 | span P | span R |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results["detect"]:
+        if "auc" not in r:
+            lines.append(f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | engine unavailable |||||||| ")
+            continue
+        lines.append(f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | **{_f(r['auc'])}** | {_f(r['f1'])} | "
+                     f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['ece'])} | {_f(r['clean_flagged'])} | "
+                     f"{_f(r['span_precision'])} | {_f(r['span_recall'])} |")
+    lines += ["", "## Learning a spinner (`unspin learn` on N spun/original document pairs)", "",
+              "Evaluated on other documents of the same profile at 35 %. Table lookup = replace learned phrases only.", "",
+              "| profile | N docs | entries | lookup NER | lookup damage | engine NER | engine recall | engine damage |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results["learn"]:
+        for row in r["curve"]:
+            e = row.get("engine", {})
+            lines.append(f"| {r['profile']} | {row['n_docs']} | {row['entries']} | "
+                         f"{_f(row['table_lookup']['net_error_reduction'])} | {_f(row['table_lookup']['damage'], 4)} | "
+                         f"**{_f(e.get('net_error_reduction', '—'))}** | {_f(e.get('recall', '—'))} | "
+                         f"{_f(e.get('damage', '—'), 4)} |")
+    t = results["tortured"]
+    lines += ["", "## Tortured phrases", ""]
+    if "skipped" in t:
+        lines.append(t["skipped"])
+    else:
+        lines += [f"Learned from {t['learned_pairs']} pairs of pps_learn.tsv; exact restoration of {t['held_out']} "
+                  "held-back phrases in a carrier sentence:", "",
+                  "| system | exact |", "| --- | ---: |"]
+        lines += [f"| {k} | {_f(t[k])} |" for k in ("identity", "table_lookup", "engine_zero_shot", "engine_learned")
+                  if k in t]
+    tp = results["throughput"]
+    bert = tp.get("bert_base_mlm", {})
+    lines += ["", "## Speed and memory (one core, models loaded)", "",
+              "| measure | value |", "| --- | ---: |",
+              f"| restore words/s | {tp.get('restore_words_per_s', '—')} |",
+              f"| detect words/s | {tp.get('detect_words_per_s', '—')} |",
+              f"| BERT-base MLM forward pass words/s (baseline) | {bert.get('words_per_s', bert.get('skipped', '—'))} |",
+              f"| start-up to first result (s, fresh process) | {tp.get('startup_s', tp.get('error', '—'))} |",
+              f"| peak memory of that process (MB) | {tp.get('peak_memory_mb', '—')} |", ""]
+    cl = results.get("clean", {})
+    lines += ["## Boilerplate removal (`unspin clean`)", "", "```", json.dumps(cl, indent=1)[:3000], "```", ""]
+    return "\n".join(lines)
+
+
+def plots(results: dict[str, Any], out: Path) -> list[str]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    made = []
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, p in enumerate(PROFILES):
+        color = f"C{k}"
+        for loso, style in ((False, "-"), (True, "--")):
+            rows = sorted((r["rate"], r["net_error_reduction"]) for r in results["restore"]
+                          if r["profile"] == p and r["loso"] == loso and not r["per_occurrence"] and r["pool"])
+            if rows:
+                ax.plot([100 * x for x, _ in rows], [y for _, y in rows], style, marker="o", color=color,
+                        label=f"{p}{' (LOSO)' if loso else ''}")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("spin rate (dictionary coverage, %)")
+    ax.set_ylabel("net error reduction")
+    ax.set_title("Restore quality vs spin rate (dashed: profile's source left out)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out / "restore_vs_rate.png", dpi=120)
+    plt.close(fig)
+    made.append("restore_vs_rate.png")
+    det = [r for r in results["detect"] if "roc" in r]
+    if det:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+        for k, p in enumerate(PROFILES):
+            for r in det:
+                if r["profile"] == p:
+                    ax.plot(r["roc"]["fpr"], r["roc"]["tpr"], "--" if r["loso"] else "-", color=f"C{k}",
+                            label=f"{p}{' LOSO' if r['loso'] else ''} (AUC {r['auc']:.3f})")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
+        ax.set_xlabel("false positive rate (clean documents)")
+        ax.set_ylabel("true positive rate (spun at 15 %)")
+        ax.set_title("Detection ROC per spinner profile")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / "detect_roc.png", dpi=120)
+        plt.close(fig)
+        made.append("detect_roc.png")
+    return made
+
+
+def write_outputs(results: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    results["plots"] = plots(results, out) if "skipped" not in results else []
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(markdown(results), encoding="utf-8")
+
+
+# --- CLI hooks -------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)")
+    parser.add_argument("--out", type=Path, default=None, help="write results.json, results.md and plots here")
+    parser.add_argument("--gate", action="store_true", help="run only the pinned CI gate and compare with its floors")
+    parser.add_argument("--update-floors", action="store_true",
+                        help="re-measure the gate and write its floors (lowering one needs --reason)")
+    parser.add_argument("--reason", default=None, help="why the floors change (kept in floors.json)")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.update_floors or args.gate:
+        from unspin.bench import gate
+
+        if args.update_floors:
+            if not args.reason:
+                print("unspin bench: --update-floors needs --reason \"...\"", file=sys.stderr)
+                return 2
+            changes = gate.update_floors(args.reason)
+            print(json.dumps(changes, indent=1))
+            return 0
+        measured = gate.measure()
+        failures = gate.check(measured)
+        print(json.dumps({"measured": measured, "failures": failures}, indent=1))
+        return 1 if failures else 0
+    results = run(args.suite, args.out)
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(prog="unspin bench")
+    add_arguments(p)
+    sys.exit(main(p.parse_args()))
