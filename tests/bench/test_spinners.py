@@ -35,7 +35,7 @@ def test_round_trip(profile):
 def test_contentfarm_examples():
     doc = make_spinner("contentfarm", 1.0).spin(TEXT)
     assert "White Home" in doc.spun and "Supreme Courtroom" in doc.spun and "Center East" in doc.spun
-    assert "make use of" in doc.spun and "so as to" in doc.spun
+    assert "make use of" in doc.spun and "for the purpose of" in doc.spun
     assert "3%" in doc.spun
 
 
@@ -98,3 +98,17 @@ def test_moby_ignores_inflection():
         pytest.skip("Aiksaurus data not installed")
     doc = make_spinner("moby", 1.0, seed=2).spin("They were shooting and running while houses burned.")
     assert doc.subs
+
+
+def test_contentfarm_differs_from_builtin_table():
+    from unspin.bench.spinners import contentfarm_table
+
+    try:
+        from unspin.lexicon.builtin import iter_builtin
+    except ImportError:
+        pytest.skip("the lexicon has no builtin table")
+    builtin = {(o, s) for o, s, *_ in iter_builtin()}
+    rows = contentfarm_table()
+    shared = [r for r in rows if r in builtin]
+    assert len(rows) >= 300
+    assert len(shared) / len(rows) < 0.10, shared
