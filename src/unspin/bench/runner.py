@@ -114,8 +114,9 @@ def identity(text: str) -> tuple[str, int]:
 class TableLookup:
     """The tortured-phrase screeners' baseline: replace every known spun phrase by its listed original."""
 
-    def __init__(self, table: Any) -> None:
-        self.entries = {k: v[0].original for k, v in table.entries.items() if v}
+    def __init__(self, table: Any, min_prob: float = 0.5) -> None:
+        # Only forms that stood for something else more often than for themselves, as a screener's list.
+        self.entries = {k: v[0].original for k, v in table.entries.items() if v and v[0].prob >= min_prob}
         self.max_words = max((k.count(" ") + 1 for k in self.entries), default=0)
 
     def __call__(self, text: str) -> tuple[str, int]:
@@ -459,6 +460,8 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
         msg = f"skipped: the shared corpora are absent ({BBC.parent.parent}); nothing to spin"
         _say(msg)
         results["skipped"] = msg
+        if out is not None:
+            write_outputs(results, out)
         return results
     bbc, wiki = load_docs()
     n = cfg["docs"]
