@@ -112,3 +112,12 @@ def test_contentfarm_differs_from_builtin_table():
     shared = [r for r in rows if r in builtin]
     assert len(rows) >= 300
     assert len(shared) / len(rows) < 0.10, shared
+
+
+def test_distributional_when_cached():
+    from unspin.bench import spinners
+
+    if not (spinners._cache_dir() / f"neighbours-{spinners._NEIGHBOURS_VERSION}.tsv").exists():
+        pytest.skip("distributional neighbours not trained here yet (unspin bench trains them once)")
+    doc = make_spinner("distributional", 0.5, seed=1).spin(TEXT)
+    assert doc.subs and apply_subs(doc.original, doc.subs) == doc.spun
