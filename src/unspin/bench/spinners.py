@@ -322,8 +322,8 @@ class TableSpinner(Spinner):
     def replace(self, words: list[str]) -> tuple[int, str] | None:
         for n in range(len(words), 0, -1):
             hit = self.table.get(" ".join(words[:n]))
-            if hit and self.covered(hit[0]):
-                # A one-to-one table has one output per entry; per-occurrence still varies inflection-free options.
+            # One output per entry, so the per-occurrence variant draws whether to spin each occurrence.
+            if hit and (self._rng.random() < self.rate if self.per_occurrence else self.covered(hit[0])):
                 return n, hit[1]
         return None
 
