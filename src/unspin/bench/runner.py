@@ -254,16 +254,21 @@ def job_restore(profile: str, rate: float, loso: bool, per_occurrence: bool, poo
 def job_clean() -> dict[str, Any]:
     eng = engine()
     restorer = identity if eng is None else _engine_restorer(eng)
-    changed = words = 0
+    changed = words = flagged = 0
     for d in _DOCS["clean"]:
         try:
             restored, _ = restorer(d.text)
+            flagged += eng is not None and eng.detect(d.text).spin_score >= 0.5
         except Exception:  # noqa: BLE001 - a failure leaves the text as it was
             restored = d.text
         c, w = M.clean_changes(d.text, restored)
         changed, words = changed + c, words + w
-    return {"words": words, "changed_words": changed, "changed_share": round(changed / max(words, 1), 5),
-            "engine": "unavailable" if eng is None else "shipped"}
+    out: dict[str, Any] = {"docs": len(_DOCS["clean"]), "words": words, "changed_words": changed,
+                           "changed_share": round(changed / max(words, 1), 5),
+                           "engine": "unavailable" if eng is None else "shipped"}
+    if eng is not None:
+        out["docs_scored_spun"] = round(flagged / max(len(_DOCS["clean"]), 1), 4)
+    return out
 
 
 def job_detect(profile: str, rate: float, loso: bool) -> dict[str, Any]:
@@ -567,8 +572,9 @@ def markdown(results: dict[str, Any]) -> str:
                      f"{_f(r['wer_restored'])} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | "
                      f"{_f(r['damage'], 4)} | {_f(r['err_not_in_candidates'])} | {_f(r['err_candidate_not_chosen'])} |")
     c = results["clean_text"]
-    lines += ["", f"Clean (unspun) text: {c['changed_words']} of {c['words']} words changed "
-              f"({_f(100 * c['changed_share'], 3)} %).", ""]
+    lines += ["", f"Clean (unspun) text, {c.get('docs', '?')} documents: {c['changed_words']} of {c['words']} words "
+              f"changed ({_f(100 * c['changed_share'], 3)} %); share of these documents that detect scores ≥ 0.5: "
+              f"{_f(c.get('docs_scored_spun', 'n/a'))}.", ""]
     lines += ["## Detect", "", "Half spun at 15 %, half clean documents, per profile.", "",
               "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 | span P | span R |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
