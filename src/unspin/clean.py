@@ -493,6 +493,10 @@ _SHORT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"^(?:sign up|subscribe|join)\b.{0,40}\b(?:newsletter|updates|inbox|list|free)\b",
         ),
         ("subscribe", r"^(?:follow us|like us|find us)\b.{0,60}$"),
+        (
+            "subscribe",
+            r"^[\d.,]+\s*[km]?\s*(?:followers|following|fans|subscribers|likes|members|shares|views)$",
+        ),
         ("comment-form", r"^\d+\s+comments?$"),
         ("comment-form", r"^posted by .{0,60}\bat\s+" + _TIME + "$"),
         ("advertisement", r"^[-–—\s]*advertisement[-–—\s]*$"),
@@ -653,6 +657,8 @@ def _gated_reason(s: str, low: str) -> str | None:
 
 
 _COUNT_HEADER_RE = re.compile(r"\d+\s+(?:comments?|responses?|thoughts on .{0,120})")
+# An author box ("Written by Jane Doe") after the article starts the page's trailing matter.
+_AUTHOR_HEADER_RE = re.compile(r"(?:written by|about the author|more from|see all from)\s+[\w.'’ -]{2,40}")
 
 
 def _header_reason(norm: str) -> str | None:
@@ -660,6 +666,8 @@ def _header_reason(norm: str) -> str | None:
         return _HEADERS[norm]
     if norm[:1].isdigit() and _COUNT_HEADER_RE.fullmatch(norm):
         return "comment-form"
+    if norm[:1] in "wams" and _AUTHOR_HEADER_RE.fullmatch(norm):
+        return "byline"
     return None
 
 
@@ -670,8 +678,11 @@ _BAD, _GOOD, _NEAR, _SHORT = 0, 1, 2, 3
 # Gap between two good lines that splits them into separate clusters.
 _MAX_GAP_LINES = 12
 _MAX_GAP_BAD = 3
-# Title search window above the first article paragraph, in non-blank lines.
-_TITLE_WINDOW = 10
+# Title search above the first paragraph: at most this many lines that are not known boilerplate
+# (bylines, dates, share bars are walked past freely), and never more than _TITLE_REACH lines.
+_TITLE_WINDOW = 6
+_TITLE_REACH = 30
+_DECK_WORDS = 8
 
 
 @dataclass(slots=True)
@@ -768,7 +779,11 @@ def _decide(p: _Page) -> list[bool]:
     chosen = [m]
     # Article text resumes after ad breaks, but never after a header such as "Related Articles".
     for k in range(m + 1, len(groups)):
-        if any(p.header[groups[k - 1][-1] + 1 : groups[k][0]]):
+        gap = range(groups[k - 1][-1] + 1, groups[k][0])
+        headers = [p.header[i] for i in gap if p.header[i]]
+        # An inline "Related" box (one header, a few links) inside the article does not end it.
+        inline_box = headers == ["related-links"] and sum(cls[i] != -1 for i in gap) <= 6
+        if headers and not (inline_box and len(groups[k]) >= 2):
             break
         chosen.append(k)
     for k in range(m - 1, -1, -1):
@@ -777,9 +792,16 @@ def _decide(p: _Page) -> list[bool]:
         chosen.append(k)
     chosen.sort()
     first, last = groups[chosen[0]][0], groups[chosen[-1]][-1]
-    # Chosen groups are contiguous, so inside [first, last] everything but boilerplate stays.
+    # Chosen groups are contiguous, so inside [first, last] everything but boilerplate stays, except
+    # the links under an inline box header, up to the next paragraph.
+    in_box = False
     for i in range(first, last + 1):
-        keep[i] = cls[i] > 0
+        if p.header[i]:
+            in_box = True
+        elif cls[i] == _GOOD:
+            in_box = False
+        # A bare number is weak evidence: inside the article it is a table cell or list value.
+        keep[i] = (cls[i] > 0 or p.reason[i] == "short-fragment") and not in_box
     # A closing short sentence or list right after the last paragraph.
     for i in range(last + 1, n):
         if cls[i] == -1:
@@ -791,20 +813,49 @@ def _decide(p: _Page) -> list[bool]:
     # Title and standfirst: above the first paragraph, past bylines, dates and share bars. The title
     # is the short line sharing most content words with the opening paragraphs (nearest on ties).
     opening = _content_words(p, groups[chosen[0]][:3])
-    best, best_score, seen = -1, -1, 0
-    for i in range(first - 1, -1, -1):
-        if cls[i] == -1:
-            continue
-        seen += 1
+    best, best_score, best_k, best_seen = -1, -1, 0, 0
+    walk = [i for i in range(first - 1, max(-1, first - 1 - 3 * _TITLE_REACH), -1) if cls[i] != -1]
+    walk = walk[:_TITLE_REACH]
+    unknown = [0] * len(walk)  # lines walked past that are not known boilerplate, up to each step
+    seen = 0
+    for k, i in enumerate(walk):
+        seen += cls[i] != _BAD
+        unknown[k] = seen
         if seen > _TITLE_WINDOW:
             break
         if p.words[i] >= 3 and cls[i] in (_SHORT, _NEAR):
             score = len(_content_words(p, [i]) & opening)
             if score > best_score:
-                best, best_score = i, score
+                best, best_score, best_k, best_seen = i, score, k, seen
+    if best >= 0 and cls[best] == _NEAR:
+        # A sentence is a standfirst; the headline is the nearest short line above it.
+        seen = best_seen
+        for i in walk[best_k + 1 :]:
+            seen += cls[i] != _BAD
+            if seen > _TITLE_WINDOW or cls[i] == _GOOD:
+                break
+            if cls[i] == _SHORT and p.words[i] >= 3:
+                best = i
+                break
+    elif best >= 0 and p.words[best] >= _DECK_WORDS and best_k + 1 < len(walk):
+        # A long fragment may be a standfirst without a full stop: then the headline sits right above
+        # it, is clearly shorter and shares a word with it or the opening.
+        i = walk[best_k + 1]
+        adjacent = all(cls[j] == -1 for j in range(i + 1, best))
+        if (
+            adjacent
+            and cls[i] == _SHORT
+            and 3 <= p.words[i] <= p.words[best] - 3
+            and _content_words(p, [i]) & (opening | _content_words(p, [best]))
+        ):
+            best = i
     if best >= 0:
+        # Between headline and body, keep sentences and long fragments (a standfirst without a full
+        # stop), not names, menus or "Listen to this article".
         for i in range(best, first):
-            keep[i] = i == best or cls[i] in (_NEAR, _GOOD)
+            keep[i] = (
+                i == best or cls[i] in (_NEAR, _GOOD) or (cls[i] == _SHORT and p.words[i] >= _DECK_WORDS)
+            )
     return keep
 
 
@@ -964,6 +1015,9 @@ def _collapse(vis: str, starts: array[int], ends: array[int]) -> tuple[str, arra
     return "".join(out), ns, ne
 
 
+_TABLE_RULE_RE = re.compile(r":?-{3,}:?")
+
+
 def _trafilatura_lines(doc: str) -> tuple[str | None, list[str]]:
     try:
         import trafilatura
@@ -975,7 +1029,15 @@ def _trafilatura_lines(doc: str) -> tuple[str | None, list[str]]:
         return None, []
     res = doc_ if isinstance(doc_, dict) else doc_.as_dict()
     text = res.get("text") or ""
-    return res.get("title"), [ln for ln in text.split("\n") if ln.strip()]
+    lines: list[str] = []
+    for ln in text.split("\n"):
+        if ln.startswith("|") and ln.rstrip().endswith("|"):
+            # trafilatura writes tables as Markdown rows; keep the cells, which are the page's text.
+            cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+            lines.extend(c for c in cells if c and not _TABLE_RULE_RE.fullmatch(c))
+        elif ln.strip():
+            lines.append(ln)
+    return res.get("title"), lines
 
 
 def _from_html(doc: str) -> CleanResult:
