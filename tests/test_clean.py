@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -83,9 +85,13 @@ def test_html_page_spans_and_offsets(path: Path, caplog: pytest.LogCaptureFixtur
         assert 0 <= j <= len(src)
         if ch.isalnum():
             assert src[j] == ch or src[j] == "&", (i, ch, src[j : j + 10])
-    # Every kept span holds the visible text of its line.
-    for (s, e), line in zip(res.kept, res.text.split("\n"), strict=False):
-        assert line.split()[0].strip("&;#0123456789") in src[s:e] or "&" in src[s:e]
+    # Every line of the text maps back to an input span whose visible text is that line.
+    pos = 0
+    for line in res.text.split("\n"):
+        s, e = res.to_input_span(pos, pos + len(line))
+        visible = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", src[s:e])).split())
+        assert " ".join(line.split()) in visible, (line, src[s:e])
+        pos += len(line) + 1
 
 
 def test_scores_meet_targets() -> None:
@@ -230,6 +236,7 @@ def test_boilerplate_inside_article_is_cut_and_offsets_map() -> None:
     i = res.text.index("Critics question the cost")
     j = res.to_input_offset(i)
     assert page[j : j + 25] == "Critics question the cost"
+    assert res.to_input_span(i, i + 25) == (j, j + 25)
     with pytest.raises(IndexError):
         res.to_input_offset(len(res.text) + 1)
 

@@ -53,8 +53,10 @@ class CleanResult:
     text: str
     removed: list[Removed]
     kept: list[tuple[int, int]]
-    # Input offset of every text character plus one for len(text) (HTML only); None means "use kept".
+    # Input start and end offset of every text character plus one for len(text) (HTML only; entities
+    # make a character's source longer than one); None means "derive from kept".
     char_map: array[int] | None = field(default=None, repr=False, compare=False)
+    char_end_map: array[int] | None = field(default=None, repr=False, compare=False)
     _starts: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,6 +82,16 @@ class CleanResult:
         s, e = self.kept[k]
         # Offsets inside the joiner map to the end of the slice before it.
         return min(s + i - self._starts[k], e)
+
+    def to_input_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the span [start, end) of ``text`` to the input span its characters came from."""
+        a = self.to_input_offset(start)
+        self.to_input_offset(end)  # range check
+        if end <= start:
+            return a, a
+        if self.char_end_map is not None:
+            return a, max(a, self.char_end_map[end - 1])
+        return a, self.to_input_offset(end - 1) + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -1049,6 +1061,7 @@ def _from_html(doc: str) -> CleanResult:
     flat, fs, fe = _collapse(vis, vstarts, vends)
     out: list[str] = []
     cmap: array[int] = array("q")
+    emap: array[int] = array("q")
     kept: list[tuple[int, int]] = []
     cursor = 0
     in_pos = 0  # input offset where the last mapped line ended
@@ -1077,15 +1090,18 @@ def _from_html(doc: str) -> CleanResult:
         if out:
             out.append(HTML_JOINER)
             cmap.append(in_pos)
+            emap.append(in_pos)
         if j < 0:
             logger.debug("could not map extracted line back to the HTML: %.60r", norm)
             out.append(norm)
             cmap.extend([in_pos] * len(norm))
+            emap.extend([in_pos] * len(norm))
             continue
         k = j + len(piece)
         s, e = fs[j], fe[k - 1]
         out.append(piece)
         cmap.extend(fs[j:k])
+        emap.extend(fe[j:k])
         if kept and s < kept[-1][1]:
             s = kept[-1][1]
         kept.append((s, max(s, e)))
@@ -1095,15 +1111,18 @@ def _from_html(doc: str) -> CleanResult:
     if not found_any:
         logger.debug("no extracted line maps back to the HTML")
     cmap.append(in_pos)
-    return _html_result("".join(out), kept, cmap, len(doc))
+    emap.append(in_pos)
+    return _html_result("".join(out), kept, cmap, emap, len(doc))
 
 
 def _html_fallback(doc: str, vis: str, vstarts: array[int], vends: array[int]) -> CleanResult:
     inner = _clean_text(vis)
     cmap: array[int] = array("q")
+    emap: array[int] = array("q")
     for i in range(len(inner.text) + 1):
         v = inner.to_input_offset(i)
         cmap.append(vstarts[v] if v < len(vis) else len(doc))
+        emap.append(vends[v] if v < len(vis) else len(doc))
     kept: list[tuple[int, int]] = []
     for s, e in inner.kept:
         if e > s:
@@ -1111,10 +1130,12 @@ def _html_fallback(doc: str, vis: str, vstarts: array[int], vends: array[int]) -
             if kept and a < kept[-1][1]:
                 a = kept[-1][1]
             kept.append((a, max(a, b)))
-    return _html_result(inner.text, kept, cmap, len(doc))
+    return _html_result(inner.text, kept, cmap, emap, len(doc))
 
 
-def _html_result(text: str, kept: list[tuple[int, int]], cmap: array[int], total: int) -> CleanResult:
+def _html_result(
+    text: str, kept: list[tuple[int, int]], cmap: array[int], emap: array[int], total: int
+) -> CleanResult:
     kept = [(s, e) for s, e in kept if e > s]
     removed: list[Removed] = []
     pos = 0
@@ -1124,7 +1145,7 @@ def _html_result(text: str, kept: list[tuple[int, int]], cmap: array[int], total
         pos = e
     if pos < total:
         removed.append(Removed(pos, total, HTML_REASON))
-    return CleanResult(text, removed, kept, char_map=cmap)
+    return CleanResult(text, removed, kept, char_map=cmap, char_end_map=emap)
 
 
 def clean(text: str, *, html: bool | None = None) -> CleanResult:
