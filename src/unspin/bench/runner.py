@@ -159,6 +159,7 @@ def _engine_detector(eng: Any) -> Detector:
 # Worker state: the engines are built once per process (SQLite handles do not survive a fork).
 _ENGINES: dict[tuple[int, bool], Any] = {}
 _ENGINE_ERROR: list[str] = []
+ENGINE_ARGS: dict[str, Any] = {}  # lexicon= / lm= paths to benchmark instead of the shipped models
 
 
 def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) -> Any:
@@ -170,7 +171,7 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
 
         base = _ENGINES.get((0, True))
         if base is None:
-            base = _ENGINES[(0, True)] = Engine()
+            base = _ENGINES[(0, True)] = Engine(**ENGINE_ARGS)
         if not channels and (exclude, pool) == (0, True):
             return base
         if channels:
@@ -479,7 +480,10 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
                        "eval_words": sum(len(d.text.split()) for d in _DOCS["eval"])}
     _say(f"suite {suite}: {len(bbc)} BBC + {len(wiki)} Wikipedia documents; building the engine")
     eng = engine()
-    results["engine"] = "shipped" if eng is not None else f"unavailable ({_ENGINE_ERROR[0]}); identity only"
+    if eng is None:
+        results["engine"] = f"unavailable ({_ENGINE_ERROR[0]}); identity only"
+    else:
+        results["engine"] = "shipped" if not ENGINE_ARGS else ", ".join(f"{k}={v}" for k, v in ENGINE_ARGS.items())
     if eng is None:
         _say(f"the engine cannot be built ({_ENGINE_ERROR[0]}): running the identity baseline only")
     jobs: list[tuple[str, tuple[Any, ...]]] = [("job_throughput", (cfg["throughput_words"],)), ("job_clean", ())]
@@ -682,6 +686,8 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)")
     parser.add_argument("--out", type=Path, default=None, help="write results.json, results.md and plots here")
+    parser.add_argument("--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one")
+    parser.add_argument("--lm", default=None, help="benchmark this language model instead of the shipped one")
     parser.add_argument("--gate", action="store_true", help="run only the pinned CI gate and compare with its floors")
     parser.add_argument("--update-floors", action="store_true",
                         help="re-measure the gate and write its floors (lowering one needs --reason)")
@@ -703,6 +709,9 @@ def main(args: argparse.Namespace) -> int:
         failures = gate.check(measured)
         print(json.dumps({"measured": measured, "failures": failures}, indent=1))
         return 1 if failures else 0
+    for key in ("lexicon", "lm"):
+        if getattr(args, key, None):
+            ENGINE_ARGS[key] = getattr(args, key)
     results = run(args.suite, args.out)
     print(markdown(results))
     return 0
