@@ -181,6 +181,7 @@ leave a comment
 leave a reply cancel reply
 leave a comment cancel reply
 post a comment
+post navigation
 comments
 responses
 discussion about this post
@@ -357,6 +358,7 @@ continue reading below
 story continues below advertisement
 article continues below advertisement
 continue reading the main story
+story continues
 story continues below
 scroll to continue with content""",
 )
@@ -473,7 +475,7 @@ _SHORT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"^(?:(?:updated|published|posted|last updated|modified)(?:\s+on)?:?\s*)?{_DATE}"
             rf"(?:,?\s*(?:at\s+)?{_TIME})?(?:\s*[|•·-]\s*.{{0,40}})?$",
         ),
-        ("byline", r"^(?:updated|published|posted|last updated)(?:\s+on)?:?\s+.{0,40}$"),
+        ("byline", r"^(?:and\s+)?(?:updated|published|posted|last updated)(?:\s+on|\s+at)?:?\s+.{0,40}$"),
         ("byline", rf"^{_TIME}$"),
         (
             "byline",
@@ -529,7 +531,7 @@ _SHORT_FIRST_WORDS = frozenset(
     next load show view tags tag filed categories category labels topics photo photos image images picture
     pictures credit credits source file featured pic pics copyright contact email e-mail sign subscribe join
     follow like find advertisement sponsored ad ads promoted humidity wind pressure feels uv precipitation
-    clear few scattered broken overcast light moderate heavy shower mist haze fog sunny partly mostly
+    and clear few scattered broken overcast light moderate heavy shower mist haze fog sunny partly mostly
     cloudy thunderstorm no one mon monday tue tuesday wed wednesday thu thursday fri friday sat saturday
     sun sunday jan january feb february mar march apr april may jun june jul july aug august sep sept
     september oct october nov november dec december""".split()
@@ -668,6 +670,7 @@ def _gated_reason(s: str, low: str) -> str | None:
     return None
 
 
+_LEAD_PUNCT = "—–-•·|*>» "
 _COUNT_HEADER_RE = re.compile(r"\d+\s+(?:comments?|responses?|thoughts on .{0,120})")
 # An author box ("Written by Jane Doe") after the article starts the page's trailing matter.
 _AUTHOR_HEADER_RE = re.compile(r"(?:written by|about the author|more from|see all from)\s+[\w.'’ -]{2,40}")
@@ -727,7 +730,23 @@ def _page(text: str) -> _Page:
         s = ln.strip()
         if s:
             cls[i], words[i], reason[i], header[i], bullet[i] = _classify_line(s)
-    return _Page(text, starts, ends, cls, words, reason, header, bullet)
+    page = _Page(text, starts, ends, cls, words, reason, header, bullet)
+    _mark_author_names(page)
+    return page
+
+
+def _mark_author_names(p: _Page) -> None:
+    """A bare name ("Jane Doe") next to a byline or date line is part of the byline."""
+    nonblank = [i for i in range(len(p.cls)) if p.cls[i] != -1]
+    for k, i in enumerate(nonblank):
+        if p.cls[i] != _SHORT or not 2 <= p.words[i] <= 4:
+            continue
+        near = [nonblank[j] for j in (k - 1, k + 1) if 0 <= j < len(nonblank)]
+        if not any(p.reason[j] == "byline" for j in near):
+            continue
+        ws = p.text[p.starts[i] : p.ends[i]].split()
+        if all(w[:1].isupper() and w.strip(_WORD_STRIP).lower() not in _STOP for w in ws):
+            p.cls[i], p.reason[i] = _BAD, "byline"
 
 
 def _classify_line(s: str) -> tuple[int, int, str | None, str | None, bool]:
@@ -738,7 +757,14 @@ def _classify_line(s: str) -> tuple[int, int, str | None, str | None, bool]:
     bullet = s[0] in "-*•·▪◦–0123456789" and bool(_BULLET_RE.match(s))
     norm = _norm(s) if nw <= 8 and len(s) <= 80 else None
     header = _header_reason(norm) if norm is not None else None
+    if header is None and s[0].isdigit() and len(s) <= 200:
+        header = _header_reason(_norm(s))  # "2 thoughts on “A long headline”"
     reason = header or _pattern_reason(s, low, norm, nw)
+    if reason is None and s[0] in _LEAD_PUNCT:
+        # Themes put dashes and bullets before meta lines ("— 5 min read", "• 3 comments").
+        core = s.lstrip(_LEAD_PUNCT)
+        if core:
+            reason = _pattern_reason(core, core.lower(), _norm(core) if len(core) <= 80 else None, nw)
     if reason is not None:
         return _BAD, nw, reason, header, bullet
     density = sum(map(_STOP.__contains__, words)) / nw
@@ -762,6 +788,11 @@ def _clusters(p: _Page, good: list[int]) -> list[list[int]]:
                 continue
         groups.append([g])
     return groups
+
+
+def _stop_density(p: _Page, i: int) -> float:
+    words = p.text[p.starts[i] : p.ends[i]].lower().split()
+    return sum(w.strip(_WORD_STRIP) in _STOP for w in words) / max(1, len(words))
 
 
 def _content_words(p: _Page, idx: list[int]) -> set[str]:
@@ -865,9 +896,8 @@ def _decide(p: _Page) -> list[bool]:
         # Between headline and body, keep sentences and long fragments (a standfirst without a full
         # stop), not names, menus or "Listen to this article".
         for i in range(best, first):
-            keep[i] = (
-                i == best or cls[i] in (_NEAR, _GOOD) or (cls[i] == _SHORT and p.words[i] >= _DECK_WORDS)
-            )
+            deck = cls[i] == _SHORT and p.words[i] >= _DECK_WORDS and _stop_density(p, i) >= 0.15
+            keep[i] = i == best or deck or cls[i] in (_NEAR, _GOOD)
     return keep
 
 
