@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import unspin.clean as C
+import unspin.clean.htmltext as H
 from unspin.bench.clean_eval import fixture_pages, score_dir
 from unspin.clean import TEXT_JOINER, CleanResult, Removed, clean, looks_like_html
 
@@ -183,7 +183,7 @@ def test_one_line_pages(line: str, kept: bool) -> None:
 
 
 def test_empty_and_blank_input() -> None:
-    if C.looks_like_html("<html></html>"):
+    if looks_like_html("<html></html>"):
         pytest.importorskip("trafilatura")
         assert clean("", html=True).text == ""
     res = clean("")
@@ -271,7 +271,7 @@ def test_html_detection() -> None:
 
 
 def test_html_fallback_when_trafilatura_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(C, "_trafilatura_lines", lambda doc: (None, []))
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda doc: (None, []))
     body = "".join(f"<p>{ln}</p>\n" for ln in ARTICLE.splitlines())
     src = (
         f"<html><body><nav><a href='/'>Home</a> | <a>News</a> | <a>Sport</a></nav>{body}"
