@@ -13,10 +13,12 @@ def test_floors_file_is_consistent():
     data = gate.load_floors()
     history = data["history"]
     assert history, "floors.json needs at least one history entry"
-    assert data["floors"] == history[-1]["floors"], "floors.json was edited by hand: use unspin bench --update-floors"
+    assert data["floors"] == history[-1]["floors"], (
+        "floors.json was edited by hand: use unspin bench --update-floors"
+    )
     for entry in history:
         assert entry["reason"].strip()
-    for prev, cur in zip(history, history[1:]):
+    for prev, cur in zip(history, history[1:], strict=False):
         assert gate.lowered(prev["floors"], cur["floors"]) == cur["lowered"]
 
 
@@ -24,7 +26,9 @@ def test_floors_not_lowered_against_last_commit():
     rel = "src/unspin/bench/floors.json"
     root = Path(gate.__file__).resolve().parents[3]
     try:
-        committed = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True, timeout=30)
+        committed = subprocess.run(
+            ["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         pytest.skip("git is not available")
     if committed.returncode != 0:

@@ -53,8 +53,9 @@ def test_score_damage_and_breakdown():
     doc = _doc()
     # Restore everything but "use", and break the untouched word "rules".
     restored = doc.original.replace(" use ", " make use of ").replace("rules", "regulations")
-    sc = score_restore(doc.original, doc.spun, restored, doc.subs,
-                       has_candidate=lambda spun, orig: orig != "use")
+    sc = score_restore(
+        doc.original, doc.spun, restored, doc.subs, has_candidate=lambda spun, orig: orig != "use"
+    )
     s = sc.summary()
     assert sc.restored == sc.gold - 1
     assert sc.not_in_candidates == 1 and sc.candidate_not_chosen == 0

@@ -77,18 +77,24 @@ def test_rate_is_dictionary_coverage():
 
 @pytest.mark.skipif(not THESAURI, reason="no Debian thesaurus installed")
 def test_thesaurus_rate_approximate():
-    words = "market price house trade deal film court plan study report game team state point level city".split()
+    words = (
+        "market price house trade deal film court plan study report game team state point level city".split()
+    )
     text = " ".join(f"The {w} was {a}." for w in words for a in ("good", "new", "large", "small"))
     profile = THESAURI[0]
     full = {s.original.lower() for s in make_spinner(profile, 1.0).spin(text).subs}
-    share = [len({s.original.lower() for s in make_spinner(profile, 0.35, seed=k).spin(text).subs}) / len(full)
-             for k in range(8)]
+    share = [
+        len({s.original.lower() for s in make_spinner(profile, 0.35, seed=k).spin(text).subs}) / len(full)
+        for k in range(8)
+    ]
     assert 0.2 < sum(share) / len(share) < 0.5
 
 
 @pytest.mark.parametrize("profile", THESAURI)
 def test_names_and_numbers_survive(profile):
-    doc = make_spinner(profile, 1.0).spin("Yesterday Alan Greenspan met 12 members of the Federal Reserve in London.")
+    doc = make_spinner(profile, 1.0).spin(
+        "Yesterday Alan Greenspan met 12 members of the Federal Reserve in London."
+    )
     for kept in ("Alan Greenspan", "12", "Federal Reserve", "London"):
         assert kept in doc.spun
 

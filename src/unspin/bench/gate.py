@@ -18,7 +18,12 @@ from unspin.bench.spinners import PROFILE_SOURCE, make_spinner
 
 FLOORS = Path(__file__).with_name("floors.json")
 # (profile, rate, leave the profile's source out of the lexicon): none of them needs ../shared.
-CONFIGS = (("contentfarm", 0.35, False), ("wordnet", 0.35, False), ("mythes", 0.15, True), ("moby", 0.15, False))
+CONFIGS = (
+    ("contentfarm", 0.35, False),
+    ("wordnet", 0.35, False),
+    ("mythes", 0.15, True),
+    ("moby", 0.15, False),
+)
 SEED = 11
 # Metrics that must stay at or under their bound; all others must stay at or over it.
 CEILINGS = ("damage", "clean_changed")
@@ -30,8 +35,11 @@ LOOSEST = {"damage": 0.005, "clean_changed": 0.001}
 
 def gold_texts() -> list[str]:
     root = resources.files("unspin.bench").joinpath("gold")
-    return [p.read_text(encoding="utf-8") for p in sorted(root.iterdir(), key=lambda p: p.name)
-            if p.name.endswith(".txt")]
+    return [
+        p.read_text(encoding="utf-8")
+        for p in sorted(root.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".txt")
+    ]
 
 
 def _kind(name: str) -> str:
@@ -81,8 +89,9 @@ def measure(engine: Any = None) -> dict[str, float]:
     out["clean.clean_changed"] = changed / max(words, 1)
     if engine is not False:
         spin = make_spinner("wordnet", 0.15, seed=SEED)
-        scores = [engine.detect(spin.spin(t).spun).spin_score for t in texts] + [engine.detect(t).spin_score
-                                                                                for t in texts]
+        scores = [engine.detect(spin.spin(t).spun).spin_score for t in texts] + [
+            engine.detect(t).spin_score for t in texts
+        ]
         out["detect-wordnet@15.auc"] = M.roc_auc([1] * len(texts) + [0] * len(texts), scores)
     return {k: round(v, 4) for k, v in out.items()}
 
@@ -109,7 +118,11 @@ def bounds_from(measured: dict[str, float]) -> dict[str, float]:
     out = {}
     for name, v in measured.items():
         m = MARGIN[_kind(name)]
-        out[name] = round(max(v + m, LOOSEST[_kind(name)]), 4) if is_ceiling(name) else round(max(v - m, -1.0 if _kind(name) == "ner" else 0.0), 4)
+        out[name] = (
+            round(max(v + m, LOOSEST[_kind(name)]), 4)
+            if is_ceiling(name)
+            else round(max(v - m, -1.0 if _kind(name) == "ner" else 0.0), 4)
+        )
     return out
 
 
@@ -124,7 +137,9 @@ def lowered(old: dict[str, float], new: dict[str, float]) -> list[str]:
     return out
 
 
-def update_floors(reason: str, measured: dict[str, float] | None = None, path: Path = FLOORS) -> dict[str, Any]:
+def update_floors(
+    reason: str, measured: dict[str, float] | None = None, path: Path = FLOORS
+) -> dict[str, Any]:
     """Re-measure, pin the new bounds and record `reason` in the history; returns what changed."""
     if not reason.strip():
         raise ValueError("a reason is required to change the gate's floors")
@@ -132,8 +147,13 @@ def update_floors(reason: str, measured: dict[str, float] | None = None, path: P
     data = load_floors(path) if path.exists() else {"floors": {}, "history": []}
     new = bounds_from(measured)
     relaxed = lowered(data["floors"], new)
-    entry = {"date": _dt.date.today().isoformat(), "reason": reason.strip(), "measured": measured, "floors": new,
-             "lowered": relaxed}
+    entry = {
+        "date": _dt.date.today().isoformat(),
+        "reason": reason.strip(),
+        "measured": measured,
+        "floors": new,
+        "lowered": relaxed,
+    }
     data["floors"] = new
     data["history"].append(entry)
     path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ import numpy as np
 from unspin.bench.spinners import Sub
 from unspin.text import tokenize
 
-Opcodes = list[tuple[str, int, int, int, int]]
+Opcodes = Sequence[tuple[str, int, int, int, int]]
 
 
 def words(text: str) -> list[tuple[str, int, int]]:
@@ -72,8 +72,19 @@ class RestoreScore:
     examples: list[dict[str, str]] = field(default_factory=list)
 
     def __iadd__(self, other: RestoreScore) -> RestoreScore:
-        for k in ("ref_words", "spun_errors", "restored_errors", "gold", "restored", "changed_wrongly",
-                  "not_in_candidates", "candidate_not_chosen", "untouched", "damaged", "changes"):
+        for k in (
+            "ref_words",
+            "spun_errors",
+            "restored_errors",
+            "gold",
+            "restored",
+            "changed_wrongly",
+            "not_in_candidates",
+            "candidate_not_chosen",
+            "untouched",
+            "damaged",
+            "changes",
+        ):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.examples = (self.examples + other.examples)[:40]
         return self
@@ -104,11 +115,16 @@ def score_restore(
     n_changes: int = 0,
     has_candidate: Callable[[str, str], bool] | None = None,
 ) -> RestoreScore:
-    """Score one restoration against the gold substitutions; `has_candidate(spun, original)` feeds the breakdown."""
+    """Score a restoration against the gold subs; `has_candidate(spun, original)` splits the misses."""
     o, s, r = words(original), words(spun), words(restored)
     ow, sw, rw = [w for w, _, _ in o], [w for w, _, _ in s], [w for w, _, _ in r]
-    sc = RestoreScore(ref_words=len(ow), spun_errors=edit_distance(sw, ow),
-                      restored_errors=edit_distance(rw, ow), gold=len(subs), changes=n_changes)
+    sc = RestoreScore(
+        ref_words=len(ow),
+        spun_errors=edit_distance(sw, ow),
+        restored_errors=edit_distance(rw, ow),
+        gold=len(subs),
+        changes=n_changes,
+    )
     o_kept = _kept_mask(ow, rw)  # original word survives in the restored text
     s_kept = _kept_mask(sw, rw)  # spun word left as it was by the restorer
     s_shared = _kept_mask(sw, ow)  # spun word that the original has too ("White" of "White Home")
@@ -116,8 +132,12 @@ def score_restore(
     s_starts = np.array([st for _, st, _ in s], dtype=np.int64)
     in_sub = np.zeros(len(o), dtype=bool)
     for sub in subs:
-        oi = slice(int(np.searchsorted(o_starts, sub.orig_start)), int(np.searchsorted(o_starts, sub.orig_end)))
-        si = slice(int(np.searchsorted(s_starts, sub.spun_start)), int(np.searchsorted(s_starts, sub.spun_end)))
+        oi = slice(
+            int(np.searchsorted(o_starts, sub.orig_start)), int(np.searchsorted(o_starts, sub.orig_end))
+        )
+        si = slice(
+            int(np.searchsorted(s_starts, sub.spun_start)), int(np.searchsorted(s_starts, sub.spun_end))
+        )
         in_sub[oi] = True
         # Restored: every original word is back and every word the spinner brought in is gone.
         if o_kept[oi].all() and not (s_kept[si] & ~s_shared[si]).any():
@@ -130,8 +150,13 @@ def score_restore(
         else:
             sc.candidate_not_chosen += 1
         if len(sc.examples) < 10:
-            sc.examples.append({"spun": sub.spun, "original": sub.original,
-                                "restored": " ".join(rw[j] for j in _aligned(ow, rw, oi))})
+            sc.examples.append(
+                {
+                    "spun": sub.spun,
+                    "original": sub.original,
+                    "restored": " ".join(rw[j] for j in _aligned(ow, rw, oi)),
+                }
+            )
     sc.untouched = int((~in_sub).sum())
     sc.damaged = int((~in_sub & ~o_kept).sum())
     return sc
@@ -212,6 +237,7 @@ def expected_calibration_error(labels: Iterable[int], scores: Iterable[float], b
 
 def span_overlap(pred: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]]) -> tuple[int, int]:
     """(predicted spans overlapping some gold span, gold spans overlapped by some predicted span)."""
+
     def hits(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
         return sum(any(s < e2 and s2 < e for s2, e2 in b) for s, e in a)
 

@@ -1,4 +1,4 @@
-"""`unspin bench`: spin held-out text with every profile, restore and detect it, and report why quality falls short.
+"""`unspin bench`: spin held-out text with every profile, restore and detect it, say why quality falls short.
 
 This module is the benchmark's own report, so it prints (to stdout at the end, progress to stderr).
 """
@@ -26,7 +26,9 @@ from unspin.bench import metrics as M
 from unspin.bench.spinners import PROFILE_SOURCE, PROFILES, SpunDoc, make_spinner
 from unspin.text import match_case_phrase, tokenize
 
-SHARED = Path(os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared")).resolve()
+SHARED = Path(
+    os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared")
+).resolve()
 BBC = SHARED / "corpora" / "bbc" / "dev.jsonl"
 WIKI = SHARED / "corpora" / "wikipedia-en" / "enwiki-04.jsonl.gz"
 TORTURED = SHARED / "data" / "tortured" / "pps_learn.tsv"
@@ -35,14 +37,30 @@ MAX_DOC_WORDS = 450
 
 SUITES: dict[str, dict[str, Any]] = {
     "quick": {
-        "rates": (0.15, 0.35), "docs": 12, "detect_docs": 20, "clean_docs": 20, "learn_profiles": ("contentfarm",),
-        "learn_sizes": (10, 50, 200), "learn_eval_docs": 12, "tortured": 300, "pool_compare": True,
-        "throughput_words": 8000, "workers": 2,
+        "rates": (0.15, 0.35),
+        "docs": 12,
+        "detect_docs": 20,
+        "clean_docs": 20,
+        "learn_profiles": ("contentfarm",),
+        "learn_sizes": (10, 50, 200),
+        "learn_eval_docs": 12,
+        "tortured": 300,
+        "pool_compare": True,
+        "throughput_words": 8000,
+        "workers": 2,
     },
     "full": {
-        "rates": (0.10, 0.15, 0.35, 0.50), "docs": 40, "detect_docs": 60, "clean_docs": 80,
-        "learn_profiles": tuple(PROFILES), "learn_sizes": (10, 50, 200), "learn_eval_docs": 30, "tortured": None,
-        "pool_compare": True, "throughput_words": 30000, "workers": max(1, min(4, os.cpu_count() or 1)),
+        "rates": (0.10, 0.15, 0.35, 0.50),
+        "docs": 40,
+        "detect_docs": 60,
+        "clean_docs": 80,
+        "learn_profiles": tuple(PROFILES),
+        "learn_sizes": (10, 50, 200),
+        "learn_eval_docs": 30,
+        "tortured": None,
+        "pool_compare": True,
+        "throughput_words": 30000,
+        "workers": max(1, min(4, os.cpu_count() or 1)),
     },
 }
 CARRIERS = (
@@ -127,11 +145,14 @@ class TableLookup:
         while i < len(toks):
             for n in range(min(self.max_words, len(toks) - i), 0, -1):
                 span = toks[i : i + n]
-                if any(text[a.end : b.start] != " " for a, b in zip(span, span[1:])):
+                if any(text[a.end : b.start] != " " for a, b in zip(span, span[1:], strict=False)):
                     continue
                 orig = self.entries.get(" ".join(lm_form(t.text) for t in span))
                 if orig is not None:
-                    out += [text[pos : span[0].start], match_case_phrase(orig, text[span[0].start : span[-1].end])]
+                    out += [
+                        text[pos : span[0].start],
+                        match_case_phrase(orig, text[span[0].start : span[-1].end]),
+                    ]
                     pos, i, n_changes = span[-1].end, i + n, n_changes + 1
                     break
             else:
@@ -175,7 +196,9 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
         if not channels and (exclude, pool) == (0, True):
             return base
         if channels:
-            return Engine(lexicon=base.lexicon, lm=base.lm, channels=list(channels), exclude_sources=exclude, pool=pool)
+            return Engine(
+                lexicon=base.lexicon, lm=base.lm, channels=list(channels), exclude_sources=exclude, pool=pool
+            )
         key = (exclude, pool)
         if key not in _ENGINES:
             _ENGINES[key] = Engine(lexicon=base.lexicon, lm=base.lm, exclude_sources=exclude, pool=pool)
@@ -213,13 +236,16 @@ def _candidate_check(exclude: int, channels: Sequence[Any] = ()) -> Callable[[st
 _DOCS: dict[str, list[Doc]] = {}
 
 
-def _spin_all(profile: str, rate: float, docs: Iterable[Doc], seed: int = 1, per_occurrence: bool = False
-              ) -> list[SpunDoc]:
+def _spin_all(
+    profile: str, rate: float, docs: Iterable[Doc], seed: int = 1, per_occurrence: bool = False
+) -> list[SpunDoc]:
     sp = make_spinner(profile, rate, seed=seed, per_occurrence=per_occurrence)
     return [sp.spin(d.text) for d in docs]
 
 
-def _score(spun: Sequence[SpunDoc], restorer: Restorer, has: Callable[[str, str], bool] | None) -> dict[str, Any]:
+def _score(
+    spun: Sequence[SpunDoc], restorer: Restorer, has: Callable[[str, str], bool] | None
+) -> dict[str, Any]:
     total = M.RestoreScore()
     errors = 0
     t0 = time.perf_counter()
@@ -264,9 +290,13 @@ def job_clean() -> dict[str, Any]:
             restored = d.text
         c, w = M.clean_changes(d.text, restored)
         changed, words = changed + c, words + w
-    out: dict[str, Any] = {"docs": len(_DOCS["clean"]), "words": words, "changed_words": changed,
-                           "changed_share": round(changed / max(words, 1), 5),
-                           "engine": "unavailable" if eng is None else "shipped"}
+    out: dict[str, Any] = {
+        "docs": len(_DOCS["clean"]),
+        "words": words,
+        "changed_words": changed,
+        "changed_share": round(changed / max(words, 1), 5),
+        "engine": "unavailable" if eng is None else "shipped",
+    }
     if eng is not None:
         out["docs_scored_spun"] = round(flagged / max(len(_DOCS["clean"]), 1), 4)
     return out
@@ -290,21 +320,28 @@ def job_detect(profile: str, rate: float, loso: bool) -> dict[str, Any]:
         scores.append(s)
         gold = [(x.spun_start, x.spun_end) for x in d.subs]
         ph, gh = M.span_overlap(spans, gold)
-        pred_hit, pred_n, gold_hit, gold_n = pred_hit + ph, pred_n + len(spans), gold_hit + gh, gold_n + len(gold)
-    for d in docs[half:]:
-        s, _ = detect(d.text)
+        pred_hit, pred_n, gold_hit, gold_n = (
+            pred_hit + ph,
+            pred_n + len(spans),
+            gold_hit + gh,
+            gold_n + len(gold),
+        )
+    for clean in docs[half:]:
+        s, _ = detect(clean.text)
         labels.append(0)
         scores.append(s)
     fpr, tpr = M.roc_curve(labels, scores)
-    res.update({
-        "auc": round(M.roc_auc(labels, scores), 4),
-        **{k: round(v, 4) for k, v in M.f1_at(labels, scores).items()},
-        "ece": round(M.expected_calibration_error(labels, scores), 4),
-        "clean_flagged": round(sum(s >= 0.5 for y, s in zip(labels, scores) if y == 0) / max(len(docs) - half, 1), 4),
-        "span_precision": round(pred_hit / max(pred_n, 1), 4),
-        "span_recall": round(gold_hit / max(gold_n, 1), 4),
-        "roc": {"fpr": [round(x, 4) for x in fpr], "tpr": [round(x, 4) for x in tpr]},
-    })
+    res.update(
+        {
+            "auc": round(M.roc_auc(labels, scores), 4),
+            **{k: round(v, 4) for k, v in M.f1_at(labels, scores).items()},
+            "ece": round(M.expected_calibration_error(labels, scores), 4),
+            "clean_flagged": round(sum(s >= 0.5 for s in scores[half:]) / max(len(docs) - half, 1), 4),
+            "span_precision": round(pred_hit / max(pred_n, 1), 4),
+            "span_recall": round(gold_hit / max(gold_n, 1), 4),
+            "roc": {"fpr": [round(x, 4) for x in fpr], "tpr": [round(x, 4) for x in tpr]},
+        }
+    )
     return res
 
 
@@ -330,7 +367,8 @@ def _tortured_split(limit: int | None) -> tuple[list[tuple[str, str]], list[tupl
 
     with TORTURED.open(encoding="utf-8") as fh:
         rows = [(r["tortured"], r["expected"]) for r in csv.DictReader(fh, delimiter="\t")]
-    learn, held = [], []
+    learn: list[tuple[str, str]] = []
+    held: list[tuple[str, str]] = []
     for t, e in rows:
         (learn if hashlib.md5(t.encode()).digest()[0] % 2 == 0 else held).append((t, e))
     return learn, held[:limit] if limit else held
@@ -402,7 +440,10 @@ def bert_cost(text: str) -> dict[str, Any]:
         for i in range(0, pieces, 512):
             model(input_ids=ids[:, i : i + 512])
     dt = time.perf_counter() - t0
-    return {"words_per_s": round(words / dt), "note": "one forward pass, random weights, 512-piece windows, 1 thread"}
+    return {
+        "words_per_s": round(words / dt),
+        "note": "one forward pass, random weights, 512-piece windows, 1 thread",
+    }
 
 
 def startup_and_memory() -> dict[str, Any]:
@@ -412,14 +453,22 @@ def startup_and_memory() -> dict[str, Any]:
         "brand-new regulations.'); import sys; print(time.perf_counter()-t)"
     )
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["unknown"])[-1]}
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"startup_s": round(wall, 3), "first_result_in_process_s": round(float(proc.stdout.strip()), 3),
-            "peak_memory_mb": round(peak_kb / 1024, 1)}
+    return {
+        "startup_s": round(wall, 3),
+        "first_result_in_process_s": round(float(proc.stdout.strip()), 3),
+        "peak_memory_mb": round(peak_kb / 1024, 1),
+    }
 
 
 def job_clean_section() -> dict[str, Any]:
@@ -458,10 +507,14 @@ def _call(job: tuple[str, tuple[Any, ...]]) -> tuple[str, tuple[Any, ...], Any]:
 
 
 def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
-    """Run a suite ("quick" or "full"), write results.json, results.md and plots into `out`, return the results."""
+    """Run a suite ("quick" or "full"); write results.json, results.md and plots into `out`."""
     cfg = SUITES[suite]
     t_start = time.perf_counter()
-    results: dict[str, Any] = {"suite": suite, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results: dict[str, Any] = {
+        "suite": suite,
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     if not BBC.exists() or not WIKI.exists():
         msg = f"skipped: the shared corpora are absent ({BBC.parent.parent}); nothing to spin"
         _say(msg)
@@ -476,20 +529,32 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     _DOCS["clean"] = _mix(bbc, wiki, cfg["clean_docs"], 100)
     _DOCS["learn_eval"] = bbc[300 : 300 + cfg["learn_eval_docs"]]
     _DOCS["train"] = bbc[400 : 400 + max(cfg["learn_sizes"])]
-    results["data"] = {"bbc_docs": len(bbc), "wiki_held_out_docs": len(wiki), "eval_docs": len(_DOCS["eval"]),
-                       "eval_words": sum(len(d.text.split()) for d in _DOCS["eval"])}
+    results["data"] = {
+        "bbc_docs": len(bbc),
+        "wiki_held_out_docs": len(wiki),
+        "eval_docs": len(_DOCS["eval"]),
+        "eval_words": sum(len(d.text.split()) for d in _DOCS["eval"]),
+    }
     _say(f"suite {suite}: {len(bbc)} BBC + {len(wiki)} Wikipedia documents; building the engine")
     eng = engine()
     if eng is None:
         results["engine"] = f"unavailable ({_ENGINE_ERROR[0]}); identity only"
     else:
-        results["engine"] = "shipped" if not ENGINE_ARGS else ", ".join(f"{k}={v}" for k, v in ENGINE_ARGS.items())
+        results["engine"] = (
+            "shipped" if not ENGINE_ARGS else ", ".join(f"{k}={v}" for k, v in ENGINE_ARGS.items())
+        )
     if eng is None:
         _say(f"the engine cannot be built ({_ENGINE_ERROR[0]}): running the identity baseline only")
-    jobs: list[tuple[str, tuple[Any, ...]]] = [("job_throughput", (cfg["throughput_words"],)), ("job_clean", ())]
+    jobs: list[tuple[str, tuple[Any, ...]]] = [
+        ("job_throughput", (cfg["throughput_words"],)),
+        ("job_clean", ()),
+    ]
     for p in PROFILES:
         for rate in cfg["rates"]:
-            jobs += [("job_restore", (p, rate, False, False, True)), ("job_restore", (p, rate, True, False, True))]
+            jobs += [
+                ("job_restore", (p, rate, False, False, True)),
+                ("job_restore", (p, rate, True, False, True)),
+            ]
         jobs.append(("job_restore", (p, 0.15, False, True, True)))
         if cfg["pool_compare"]:
             jobs.append(("job_restore", (p, 0.15, False, False, False)))
@@ -517,7 +582,9 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     results["clean_text"] = next(r for name, _, r in done if name == "job_clean")
     results["detect"] = [r for name, _, r in done if name == "job_detect"]
     results["learn"] = [r for name, _, r in done if name == "job_learn"]
-    results["tortured"] = next((r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"})
+    results["tortured"] = next(
+        (r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"}
+    )
     results["throughput"] = next(r for name, _, r in done if name == "job_throughput")
     results["clean"] = next(r for name, _, r in done if name == "job_clean_section")
     results["throughput"].update(startup_and_memory())
@@ -530,11 +597,19 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -549,78 +624,137 @@ def _f(x: Any, digits: int = 3) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"# unspin bench — suite `{results['suite']}`", "",
-             f"Machine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
-             f"Python {results['machine']['python']}. Started {results['started']} UTC; "
-             f"took {results.get('seconds', '?')} s. Engine: {results.get('engine', '?')}.", ""]
+    lines = [
+        f"# unspin bench — suite `{results['suite']}`",
+        "",
+        f"Machine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
+        f"Python {results['machine']['python']}. Started {results['started']} UTC; "
+        f"took {results.get('seconds', '?')} s. Engine: {results.get('engine', '?')}.",
+        "",
+    ]
     if "skipped" in results:
         return "\n".join(lines + [results["skipped"], ""])
     d = results["data"]
-    lines += [f"Data: {d['eval_docs']} evaluation documents ({d['eval_words']} words) per configuration, half BBC "
-              f"dev (deduplicated), half held-out Wikipedia (last {WIKI_HELD_OUT} articles of enwiki-04).", ""]
-    lines += ["## Restore", "",
-              "Rate = the spinner dictionary's coverage; sub share = substitutions per original word. "
-              "LOSO = the profile's source left out of the lexicon. NER = net error reduction "
-              "1 − WER(restored)/WER(spun). Breakdown of missed substitutions: original not among the candidates "
-              "/ among them but not chosen.", "",
-              "| profile | rate | variant | sub share | WER spun | WER restored | NER | recall | damage | "
-              "not in cands | not chosen |",
-              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        f"Data: {d['eval_docs']} evaluation documents ({d['eval_words']} words) per configuration, half BBC "
+        f"dev (deduplicated), half held-out Wikipedia (last {WIKI_HELD_OUT} articles of enwiki-04).",
+        "",
+    ]
+    lines += [
+        "## Restore",
+        "",
+        "Rate = the spinner dictionary's coverage; sub share = substitutions per original word. "
+        "LOSO = the profile's source left out of the lexicon. NER = net error reduction "
+        "1 − WER(restored)/WER(spun). Breakdown of missed substitutions: original not among the candidates "
+        "/ among them but not chosen.",
+        "",
+        "| profile | rate | variant | sub share | WER spun | WER restored | NER | recall | damage | "
+        "not in cands | not chosen |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results["restore"]:
         variant = "LOSO" if r["loso"] else "in-lexicon"
         if r["per_occurrence"]:
             variant += ", per-occurrence"
         if not r["pool"]:
             variant += ", per-token (no pooling)"
-        lines.append(f"| {r['profile']} | {r['rate']:.2f} | {variant} | {_f(r['sub_share'])} | {_f(r['wer_spun'])} | "
-                     f"{_f(r['wer_restored'])} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | "
-                     f"{_f(r['damage'], 4)} | {_f(r['err_not_in_candidates'])} | {_f(r['err_candidate_not_chosen'])} |")
+        lines.append(
+            f"| {r['profile']} | {r['rate']:.2f} | {variant} | {_f(r['sub_share'])} | {_f(r['wer_spun'])} | "
+            f"{_f(r['wer_restored'])} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | "
+            f"{_f(r['damage'], 4)} | {_f(r['err_not_in_candidates'])} | {_f(r['err_candidate_not_chosen'])} |"
+        )
     c = results["clean_text"]
-    lines += ["", f"Clean (unspun) text, {c.get('docs', '?')} documents: {c['changed_words']} of {c['words']} words "
-              f"changed ({_f(100 * c['changed_share'], 3)} %); share of these documents that detect scores ≥ 0.5: "
-              f"{_f(c.get('docs_scored_spun', 'n/a'))}.", ""]
-    lines += ["## Detect", "", "Half spun at 15 %, half clean documents, per profile.", "",
-              "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 | span P | span R |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        f"Clean (unspun) text, {c.get('docs', '?')} documents: {c['changed_words']} of {c['words']} words "
+        f"changed ({_f(100 * c['changed_share'], 3)} %); share of these documents that detect scores ≥ 0.5: "
+        f"{_f(c.get('docs_scored_spun', 'n/a'))}.",
+        "",
+    ]
+    lines += [
+        "## Detect",
+        "",
+        "Half spun at 15 %, half clean documents, per profile.",
+        "",
+        "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 "
+        "| span P | span R |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results["detect"]:
         if "auc" not in r:
-            lines.append(f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | engine unavailable |||||||| ")
+            lines.append(
+                f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | engine unavailable |||||||| "
+            )
             continue
-        lines.append(f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | **{_f(r['auc'])}** | {_f(r['f1'])} | "
-                     f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['ece'])} | {_f(r['clean_flagged'])} | "
-                     f"{_f(r['span_precision'])} | {_f(r['span_recall'])} |")
-    lines += ["", "## Learning a spinner (`unspin learn` on N spun/original document pairs)", "",
-              "Evaluated on other documents of the same profile at 35 %. Table lookup = replace learned phrases only.", "",
-              "| profile | N docs | entries | lookup NER | lookup damage | engine NER | engine recall | engine damage |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines.append(
+            f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | **{_f(r['auc'])}** "
+            f"| {_f(r['f1'])} | "
+            f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['ece'])} | {_f(r['clean_flagged'])} | "
+            f"{_f(r['span_precision'])} | {_f(r['span_recall'])} |"
+        )
+    lines += [
+        "",
+        "## Learning a spinner (`unspin learn` on N spun/original document pairs)",
+        "",
+        "Evaluated on other documents of the same profile at 35 %. "
+        "Table lookup = replace learned phrases only.",
+        "",
+        "| profile | N docs | entries | lookup NER | lookup damage | engine NER | engine recall "
+        "| engine damage |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results["learn"]:
         for row in r["curve"]:
             e = row.get("engine", {})
-            lines.append(f"| {r['profile']} | {row['n_docs']} | {row['entries']} | "
-                         f"{_f(row['table_lookup']['net_error_reduction'])} | {_f(row['table_lookup']['damage'], 4)} | "
-                         f"**{_f(e.get('net_error_reduction', '—'))}** | {_f(e.get('recall', '—'))} | "
-                         f"{_f(e.get('damage', '—'), 4)} |")
+            lines.append(
+                f"| {r['profile']} | {row['n_docs']} | {row['entries']} | "
+                f"{_f(row['table_lookup']['net_error_reduction'])} | "
+                f"{_f(row['table_lookup']['damage'], 4)} | "
+                f"**{_f(e.get('net_error_reduction', '—'))}** | {_f(e.get('recall', '—'))} | "
+                f"{_f(e.get('damage', '—'), 4)} |"
+            )
     t = results["tortured"]
     lines += ["", "## Tortured phrases", ""]
     if "skipped" in t:
         lines.append(t["skipped"])
     else:
-        lines += [f"Learned from {t['learned_pairs']} pairs of pps_learn.tsv; exact restoration of {t['held_out']} "
-                  "held-back phrases in a carrier sentence:", "",
-                  "| system | exact |", "| --- | ---: |"]
-        lines += [f"| {k} | {_f(t[k])} |" for k in ("identity", "table_lookup", "engine_zero_shot", "engine_learned")
-                  if k in t]
+        lines += [
+            f"Learned from {t['learned_pairs']} pairs of pps_learn.tsv; exact restoration of {t['held_out']} "
+            "held-back phrases in a carrier sentence:",
+            "",
+            "| system | exact |",
+            "| --- | ---: |",
+        ]
+        lines += [
+            f"| {k} | {_f(t[k])} |"
+            for k in ("identity", "table_lookup", "engine_zero_shot", "engine_learned")
+            if k in t
+        ]
     tp = results["throughput"]
     bert = tp.get("bert_base_mlm", {})
-    lines += ["", "## Speed and memory (one core, models loaded)", "",
-              "| measure | value |", "| --- | ---: |",
-              f"| restore words/s | {tp.get('restore_words_per_s', '—')} |",
-              f"| detect words/s | {tp.get('detect_words_per_s', '—')} |",
-              f"| BERT-base MLM forward pass words/s (baseline) | {bert.get('words_per_s', bert.get('skipped', '—'))} |",
-              f"| start-up to first result (s, fresh process) | {tp.get('startup_s', tp.get('error', '—'))} |",
-              f"| peak memory of that process (MB) | {tp.get('peak_memory_mb', '—')} |", ""]
+    lines += [
+        "",
+        "## Speed and memory (one core, models loaded)",
+        "",
+        "| measure | value |",
+        "| --- | ---: |",
+        f"| restore words/s | {tp.get('restore_words_per_s', '—')} |",
+        f"| detect words/s | {tp.get('detect_words_per_s', '—')} |",
+        f"| BERT-base MLM forward pass words/s (baseline) "
+        f"| {bert.get('words_per_s', bert.get('skipped', '—'))} |",
+        f"| start-up to first result (s, fresh process) | {tp.get('startup_s', tp.get('error', '—'))} |",
+        f"| peak memory of that process (MB) | {tp.get('peak_memory_mb', '—')} |",
+        "",
+    ]
     cl = results.get("clean", {})
-    lines += ["## Boilerplate removal (`unspin clean`)", "", "```", json.dumps(cl, indent=1)[:3000], "```", ""]
+    lines += [
+        "## Boilerplate removal (`unspin clean`)",
+        "",
+        "```",
+        json.dumps(cl, indent=1)[:3000],
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -636,8 +770,11 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     for ax, loso, target in ((axes[0], False, 0.5), (axes[1], True, 0.25)):
         for k, p in enumerate(PROFILES):
-            rows = sorted((r["rate"], r["net_error_reduction"]) for r in results["restore"]
-                          if r["profile"] == p and r["loso"] == loso and not r["per_occurrence"] and r["pool"])
+            rows = sorted(
+                (r["rate"], r["net_error_reduction"])
+                for r in results["restore"]
+                if r["profile"] == p and r["loso"] == loso and not r["per_occurrence"] and r["pool"]
+            )
             if rows:
                 ax.plot([100 * x for x, _ in rows], [y for _, y in rows], marker="o", color=f"C{k}", label=p)
         ax.axhline(0, color="grey", lw=0.8)
@@ -659,8 +796,13 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
         for k, p in enumerate(PROFILES):
             for r in det:
                 if r["profile"] == p:
-                    ax.plot(r["roc"]["fpr"], r["roc"]["tpr"], "--" if r["loso"] else "-", color=f"C{k}",
-                            label=f"{p}{' LOSO' if r['loso'] else ''} (AUC {r['auc']:.3f})")
+                    ax.plot(
+                        r["roc"]["fpr"],
+                        r["roc"]["tpr"],
+                        "--" if r["loso"] else "-",
+                        color=f"C{k}",
+                        label=f"{p}{' LOSO' if r['loso'] else ''} (AUC {r['auc']:.3f})",
+                    )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
         ax.set_xlabel("false positive rate (clean documents)")
         ax.set_ylabel("true positive rate (spun at 15 %)")
@@ -684,13 +826,24 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)")
-    parser.add_argument("--out", type=Path, default=None, help="write results.json, results.md and plots here")
-    parser.add_argument("--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one")
+    parser.add_argument(
+        "--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write results.json, results.md and plots here"
+    )
+    parser.add_argument(
+        "--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one"
+    )
     parser.add_argument("--lm", default=None, help="benchmark this language model instead of the shipped one")
-    parser.add_argument("--gate", action="store_true", help="run only the pinned CI gate and compare with its floors")
-    parser.add_argument("--update-floors", action="store_true",
-                        help="re-measure the gate and write its floors (lowering one needs --reason)")
+    parser.add_argument(
+        "--gate", action="store_true", help="run only the pinned CI gate and compare with its floors"
+    )
+    parser.add_argument(
+        "--update-floors",
+        action="store_true",
+        help="re-measure the gate and write its floors (lowering one needs --reason)",
+    )
     parser.add_argument("--reason", default=None, help="why the floors change (kept in floors.json)")
 
 
@@ -700,7 +853,7 @@ def main(args: argparse.Namespace) -> int:
 
         if args.update_floors:
             if not args.reason:
-                print("unspin bench: --update-floors needs --reason \"...\"", file=sys.stderr)
+                print('unspin bench: --update-floors needs --reason "..."', file=sys.stderr)
                 return 2
             changes = gate.update_floors(args.reason)
             print(json.dumps(changes, indent=1))

@@ -75,7 +75,7 @@ _MAX_SYNONYMS = 10  # a tool offers the first few listed synonyms, not all 50 of
 
 @dataclass(frozen=True)
 class Sub:
-    """One substitution: [spun_start, spun_end) in the spun text replaced [orig_start, orig_end) of the original."""
+    """One substitution: spun[spun_start:spun_end] replaced original[orig_start:orig_end]."""
 
     spun_start: int
     spun_end: int
@@ -185,7 +185,11 @@ class Spinner:
             n, repl = hit
             first, last = tokens[i], tokens[i + n - 1]
             span = text[first.start : last.end]
-            if n > 1 and not self.capitalised_names and any(t.text[0].isupper() for t in tokens[i + 1 : i + n]):
+            if (
+                n > 1
+                and not self.capitalised_names
+                and any(t.text[0].isupper() for t in tokens[i + 1 : i + n])
+            ):
                 i += 1
                 continue
             repl = match_case_phrase(repl, span) if (" " in repl or n > 1) else match_case(repl, tok.text)
@@ -347,7 +351,7 @@ def _usable(word: str) -> bool:
     return bool(word) and all(c.isalpha() or c in " -" for c in word) and word == word.lower()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _thesaurus(source: str) -> dict[tuple[str, str], list[str]]:
     """(lemma, upos or "") -> first synonyms, from one thesaurus (single-word headwords only)."""
     from unspin.lexicon.sources import iter_pairs
@@ -363,7 +367,7 @@ def _thesaurus(source: str) -> dict[tuple[str, str], list[str]]:
     return table
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _thesaurus_words() -> dict[str, set[str]]:
     """Headword -> every synonym any thesaurus lists (to keep the distributional profile off them)."""
     from unspin.lexicon.sources import iter_pairs
@@ -385,7 +389,7 @@ def _contentfarm_rows() -> Iterator[tuple[str, str, str]]:
             yield src, dst, pos
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _contentfarm() -> dict[str, tuple[str, str]]:
     """Surface phrase -> (entry key, replacement): each table row expanded over its inflections."""
     table: dict[str, tuple[str, str]] = {}
@@ -422,7 +426,7 @@ def _cache_dir() -> Path:
     return base / "unspin" / "bench"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _neighbours() -> dict[str, list[str]]:
     """Word -> word2vec neighbours no thesaurus lists, trained once and cached under ~/.cache/unspin/bench."""
     path = _cache_dir() / f"neighbours-{_NEIGHBOURS_VERSION}.tsv"
@@ -430,10 +434,10 @@ def _neighbours() -> dict[str, list[str]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
-            for w, ns in _train_neighbours():
-                fh.write(w + "\t" + " ".join(ns) + "\n")
+            for word, near in _train_neighbours():
+                fh.write(word + "\t" + " ".join(near) + "\n")
         tmp.replace(path)
-    table = {}
+    table: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         w, _, ns = line.partition("\t")
         if ns:
@@ -459,8 +463,14 @@ def _wiki_sentences(limit: int) -> Iterator[list[str]]:
 
 
 def _analyses(word: str) -> set[tuple[str, str]]:
-    return {(upos, tag) for upos, lemmas in getAllLemmas(word).items() if upos in _BASE_TAG
-            for lm in lemmas for tag, fs in getAllInflections(lm, upos).items() if word in fs}
+    return {
+        (upos, tag)
+        for upos, lemmas in getAllLemmas(word).items()
+        if upos in _BASE_TAG
+        for lm in lemmas
+        for tag, fs in getAllInflections(lm, upos).items()
+        if word in fs
+    }
 
 
 def _train_neighbours() -> Iterator[tuple[str, list[str]]]:
