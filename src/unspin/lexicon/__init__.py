@@ -1,0 +1,251 @@
+"""Reverse thesaurus: for a spun word or phrase, the originals a spinner could have replaced with it.
+
+The shipped `data/lexicon.sqlite` merges WordNet 3.0, the LibreOffice (MyThes) thesaurus, the Moby
+thesaurus (Aiksaurus), word2vec neighbours trained on English Wikipedia and unspin's built-in table
+of spinner rewrites; see `data/SOURCES.md` for origin, licence and build commands.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from unspin.errors import E, UnspinError
+from unspin.lexicon._morph import Morph
+
+log = logging.getLogger("unspin")
+
+FORMAT_VERSION = 1
+# A key's candidates are one zlib-compressed array of these records, best first: original word id,
+# pos code, source bits, cosine*127, then one rank byte per source in RANKED order (0 = that source
+# does not propose the pair, 255 = listed first).
+RECORD = np.dtype(
+    [("orig", "<u4"), ("pos", "u1"), ("src", "u1"), ("sim", "i1")]
+    + [(f"rank_{name}", "u1") for name in ("wordnet", "mythes", "moby", "embed", "builtin")]
+)
+# Pos codes: thesaurus lemmas are re-inflected like the spun form; FIXED strings are returned as is.
+POS_CODES = {"": 0, "n": 1, "v": 2, "a": 3, "r": 4}
+FIXED = 5
+_UPOS = {"NOUN": 1, "PROPN": 1, "VERB": 2, "AUX": 2, "ADJ": 3, "ADV": 4}
+_POS_UPOS = {0: "VERB", 1: "NOUN", 2: "VERB", 3: "ADJ", 4: "ADV"}
+# Multiword lemmas inflect their head: verbs the first word ("make use of"), nouns the last.
+_HEAD_FIRST = {2}
+
+
+class Source(enum.IntFlag):
+    WORDNET = 1
+    MYTHES = 2
+    MOBY = 4
+    EMBED = 8
+    BUILTIN = 16
+    LEARNED = 32
+
+
+RANKED = (Source.WORDNET, Source.MYTHES, Source.MOBY, Source.EMBED, Source.BUILTIN)
+_RANK_BITS = tuple(int(s) for s in RANKED)
+NO_SOURCE = Source(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    original: str
+    sources: Source
+    similarity: float
+    rank: float
+    zipf: float
+
+    @property
+    def score(self) -> float:
+        """Default ordering score: agreement of sources, list position, embedding cosine, frequency."""
+        return score(self.sources, self.rank, self.similarity, self.zipf)
+
+
+def score(sources: Source, rank: float, similarity: float, zipf: float) -> float:
+    n_thes = bin(int(sources & (Source.WORDNET | Source.MYTHES | Source.MOBY))).count("1")
+    builtin = 1.0 if sources & (Source.BUILTIN | Source.LEARNED) else 0.0
+    # Weights tuned for recall@30 against simulated WordNet, MyThes, Moby and built-in spinners on Wikipedia
+    # text (with and without each source): frequent originals and agreeing sources come first.
+    return 1.0 * n_thes + 2.0 * builtin + 1.5 * rank + 1.5 * max(similarity, 0.0) + 1.25 * zipf
+
+
+class Lexicon:
+    """A compiled reverse thesaurus, opened read-only; candidate lists are cached per instance."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail="no such file"))
+        try:
+            self._db = sqlite3.connect(
+                f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise UnspinError(
+                E.BAD_LEXICON.format(path=self.path, detail=f"not a lexicon database ({exc})")
+            ) from exc
+        version = meta.get("format_version", "")
+        if version != str(FORMAT_VERSION):
+            raise UnspinError(
+                E.BAD_LEXICON.format(
+                    path=self.path, detail=f"format version {version or 'missing'}, expected {FORMAT_VERSION}"
+                )
+            )
+        self.meta: dict[str, str] = meta
+        self.max_words = max(4, int(meta.get("max_words", "4")))
+        # Per-instance memo tables (no module-level state): words, decoded entries, analyses, results.
+        self._words: list[str] | None = None
+        self._m: Morph | None = None
+        self._recs: dict[str, list[tuple[int, ...]]] = {}
+        self._cache: dict[tuple[str, int], list[Candidate]] = {}
+        self._keys: dict[str, bool] = {}
+        self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
+
+    @classmethod
+    def default(cls) -> Lexicon:
+        """The shipped lexicon (src/unspin/data/lexicon.sqlite)."""
+        ref = resources.files("unspin").joinpath("data", "lexicon.sqlite")
+        return cls(Path(str(ref)))
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- lookups -----------------------------------------------------------------------------------
+
+    def is_key(self, spun: str) -> bool:
+        """Could `spun` (or an inflection of it) have candidates?"""
+        hit = self._keys.get(spun)
+        if hit is None:
+            hit = any(self._has(key) for key, _, _ in self._analyse(spun))
+            self._keys[spun] = hit
+        return hit
+
+    def candidates(self, spun: str, exclude: Source = NO_SOURCE) -> list[Candidate]:
+        """Originals that a spinner could have replaced with `spun`, inflected like it, best first."""
+        ck = (spun, int(exclude))
+        cached = self._cache.get(ck)
+        if cached is not None:
+            return cached
+        keep_bits = ~int(exclude) & 0xFF
+        morph = self._morph()
+        words = self._vocab()
+        merged: dict[str, list[float]] = {}
+        for key, upos, tags in self._analyse(spun):
+            for rec in self._records(key):
+                orig_id, pos, src, sim = rec[:4]
+                src &= keep_bits
+                if not src:
+                    continue
+                lemma = words[orig_id]
+                if pos == FIXED:
+                    if key != spun:  # fixed strings answer only the exact surface form
+                        continue
+                    forms: tuple[str, ...] = (lemma,)
+                elif upos and pos and pos != upos:
+                    continue
+                elif not tags:
+                    forms = (lemma,)
+                else:
+                    forms = self._inflect(lemma, pos or upos, tags)
+                rank = (
+                    max([r for r, bit in zip(rec[4:], _RANK_BITS, strict=True) if src & bit] or [0]) / 255.0
+                )
+                for form in forms:
+                    old = merged.get(form)
+                    if old is None:
+                        merged[form] = [src, rank, sim / 127.0]
+                    else:
+                        old[0] = int(old[0]) | src
+                        old[1] = max(old[1], rank)
+                        old[2] = max(old[2], sim / 127.0)
+        merged.pop(spun, None)
+        out = [Candidate(o, Source(int(v[0])), v[2], v[1], morph.zipf(o)) for o, v in merged.items()]
+        out.sort(key=lambda c: -c.score)
+        self._cache[ck] = out
+        return out
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _has(self, key: str) -> bool:
+        if key in self._recs:
+            return bool(self._recs[key])
+        return self._db.execute("SELECT 1 FROM entry WHERE key = ?", (key,)).fetchone() is not None
+
+    def _records(self, key: str) -> list[tuple[int, ...]]:
+        got = self._recs.get(key)
+        if got is None:
+            row = self._db.execute("SELECT cands FROM entry WHERE key = ?", (key,)).fetchone()
+            got = []
+            if row is not None:
+                try:
+                    got = np.frombuffer(zlib.decompress(row[0]), dtype=RECORD).tolist()
+                except (zlib.error, ValueError) as exc:
+                    detail = f"entry {key!r} is corrupt ({exc})"
+                    raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
+            self._recs[key] = got
+        return got
+
+    def _vocab(self) -> list[str]:
+        if self._words is None:
+            try:
+                (text,) = self._db.execute("SELECT words FROM vocab").fetchone()
+                self._words = text.decode("utf-8").split("\n")
+            except (sqlite3.DatabaseError, TypeError, UnicodeDecodeError) as exc:
+                detail = f"vocabulary unreadable ({exc})"
+                raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
+        return self._words
+
+    def _morph(self) -> Morph:
+        if self._m is None:
+            self._m = Morph()
+        return self._m
+
+    def _analyse(self, spun: str) -> list[tuple[str, int, tuple[str, ...]]]:
+        """(lemma key, pos code, Penn tags of `spun`) readings, the surface form itself first."""
+        got = self._analyses.get(spun)
+        if got is not None:
+            return got
+        morph = self._morph()
+        out: list[tuple[str, int, tuple[str, ...]]] = [(spun, 0, ())]
+        words = spun.split(" ")
+        # Verbs inflect their first word ("making use of"), nouns and adjectives their last.
+        for idx in {0, len(words) - 1}:
+            w = words[idx]
+            for upos, lemmas in morph.lemmas(w).items():
+                code = _UPOS.get(upos, 0)
+                if not code or (len(words) > 1 and (idx == 0) != (code in _HEAD_FIRST)):
+                    continue
+                for lemma in lemmas:
+                    tags = tuple(t for t, forms in morph.table(lemma, upos).items() if w in forms)
+                    key = " ".join(words[:idx] + [lemma] + words[idx + 1 :])
+                    out.append((key, code, tags))
+        self._analyses[spun] = out
+        return out
+
+    def _inflect(self, lemma: str, pos: int, tags: tuple[str, ...]) -> tuple[str, ...]:
+        """Every spelling of `lemma` (head word of a phrase) in any of the spun form's tags."""
+        ck = (lemma, pos, tags)
+        got = self._infl.get(ck)
+        if got is None:
+            morph = self._morph()
+            words = lemma.split(" ")
+            idx = 0 if pos in _HEAD_FIRST else len(words) - 1
+            upos = _POS_UPOS[pos]
+            out: list[str] = []
+            for tag in tags:
+                for form in morph.inflect(words[idx], upos, tag):
+                    phrase = " ".join(words[:idx] + [form] + words[idx + 1 :])
+                    if phrase not in out:
+                        out.append(phrase)
+            got = tuple(out) or (lemma,)
+            self._infl[ck] = got
+        return got

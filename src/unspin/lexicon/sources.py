@@ -8,8 +8,8 @@ order), lower case, multiword entries joined by single spaces, pos in {"n", "v",
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from unspin.errors import E, UnspinError
 
@@ -39,14 +39,15 @@ def _require(source: str, *names: str) -> list[Path]:
         if not p.is_file():
             raise UnspinError(
                 E.NOT_FOUND.format(
-                    path=p, detail=f"install the Debian package {DEBIAN_PACKAGES[source]} for the {source} source"
+                    path=p,
+                    detail=f"install the Debian package {DEBIAN_PACKAGES[source]} for the {source} source",
                 )
             )
     return paths
 
 
 def iter_pairs(source: str) -> Iterator[tuple[str, str, str]]:
-    """Yield (headword, synonym, pos) lemma pairs of `source` ("wordnet", "mythes" or "moby") in listing order."""
+    """Yield (headword, synonym, pos) lemma pairs of "wordnet", "mythes" or "moby" in listing order."""
     if source == "wordnet":
         return _wordnet()
     if source == "mythes":
@@ -56,21 +57,69 @@ def iter_pairs(source: str) -> Iterator[tuple[str, str, str]]:
     raise ValueError(f"unknown thesaurus source {source!r}; expected one of {', '.join(SOURCES)}")
 
 
-def _wordnet_synsets(data: Path) -> dict[int, list[str]]:
+# Synset-to-synset WordNet pointers that a WordNet-based spinner could follow like synonyms.
+WORDNET_RELATIONS = {
+    "@": "hypernym",
+    "@i": "instance hypernym",
+    "&": "similar",
+    "^": "also see",
+    "$": "verb group",
+}
+
+
+def _wordnet_synsets(data: Path) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, int]]]]:
+    """Members of every synset, and its semantic pointers (symbol, target offset)."""
     synsets: dict[int, list[str]] = {}
+    pointers: dict[int, list[tuple[str, int]]] = {}
     with data.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.startswith("  "):  # licence header
                 continue
-            parts = line.split(" ", 4 + 2 * 255)
+            parts = line.split("|", 1)[0].split()
             n = int(parts[3], 16)
             words = []
             for k in range(n):
                 w = _norm(_WN_MARKER.sub("", parts[4 + 2 * k]))
                 if w not in words:
                     words.append(w)
-            synsets[int(parts[0])] = words
-    return synsets
+            off = int(parts[0])
+            synsets[off] = words
+            i = 4 + 2 * n
+            ptrs = []
+            for _ in range(int(parts[i])):
+                sym, target, source_target = parts[i + 1], parts[i + 2], parts[i + 4]
+                # 0000 marks a pointer between whole synsets; others link single words.
+                if sym in WORDNET_RELATIONS and source_target == "0000":
+                    ptrs.append((sym, int(target)))
+                i += 4
+            pointers[off] = ptrs
+    return synsets, pointers
+
+
+def _wordnet_index(index: Path) -> Iterator[tuple[str, list[int]]]:
+    with index.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("  "):
+                continue
+            parts = line.split()
+            # The synset offsets close the line, in WordNet's sense order (most frequent first).
+            yield _norm(parts[0]), [int(o) for o in parts[len(parts) - int(parts[2]) :]]
+
+
+def iter_wordnet_related() -> Iterator[tuple[str, str, str, str]]:
+    """Yield (headword, word, pos, relation) along WordNet's hypernym, similar, also-see, verb-group links."""
+    _require("wordnet", *[f"{kind}.{name}" for name, _ in _WN_POS for kind in ("index", "data")])
+    base = SOURCE_FILES["wordnet"]
+    for name, pos in _WN_POS:
+        synsets, pointers = _wordnet_synsets(base / f"data.{name}")
+        for head, offsets in _wordnet_index(base / f"index.{name}"):
+            seen = {head}
+            for off in offsets:
+                for sym, target in pointers.get(off, ()):
+                    for word in synsets.get(target, ()):
+                        if word not in seen:
+                            seen.add(word)
+                            yield head, word, pos, WORDNET_RELATIONS[sym]
 
 
 def _wordnet() -> Iterator[tuple[str, str, str]]:
@@ -78,7 +127,7 @@ def _wordnet() -> Iterator[tuple[str, str, str]]:
     _require("wordnet", *names)
     base = SOURCE_FILES["wordnet"]
     for name, pos in _WN_POS:
-        synsets = _wordnet_synsets(base / f"data.{name}")
+        synsets, _ = _wordnet_synsets(base / f"data.{name}")
         with (base / f"index.{name}").open(encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.startswith("  "):

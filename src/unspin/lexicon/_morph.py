@@ -1,0 +1,81 @@
+"""Fast cached wrappers around lemminflect and wordfreq for the lexicon's hot path."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_UPOS_TAGS = {
+    "NOUN": ("NN", "NNS"),
+    "VERB": ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ"),
+    "ADJ": ("JJ", "JJR", "JJS"),
+    "ADV": ("RB", "RBR", "RBS"),
+}
+
+
+class Morph:
+    """Lemmas, inflections and Zipf frequencies, memoised (lemminflect deep-copies on every call)."""
+
+    def __init__(self) -> None:
+        from lemminflect import getAllInflectionsOOV, getAllLemmas, getAllLemmasOOV
+        from lemminflect.core.Inflections import Inflections
+
+        self._lemmas_fn = getAllLemmas
+        self._lemmas_oov = getAllLemmasOOV
+        self._infl_oov = getAllInflectionsOOV
+        infl = Inflections()
+        # Read-only views of lemminflect's tables; the public getAllInflections deep-copies them per call.
+        self._infl_dict: dict[str, Any] = infl._getInflDict()
+        self._overrides: dict[str, Any] = infl._getOverridesDict()
+        self._lem: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+        self._freqs: dict[str, float] | None = None
+
+    def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
+        """upos -> lemmas of `word`, by lemminflect's dictionary, else by its rules for nouns and verbs."""
+        got = self._lem.get(word)
+        if got is None:
+            got = dict(self._lemmas_fn(word))
+            if not got and word.isalpha() and len(word) > 3:
+                for upos in ("NOUN", "VERB"):
+                    oov = self._lemmas_oov(word, upos)
+                    if oov and oov.get(upos, (word,)) != (word,):
+                        got[upos] = tuple(oov[upos])
+            self._lem[word] = got
+        return got
+
+    def table(self, lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
+        """Penn tag -> spellings for `lemma` as `upos`."""
+        k = (lemma, upos)
+        got = self._tables.get(k)
+        if got is None:
+            forms = dict(self._infl_dict.get(lemma, {}))
+            forms.update(self._overrides.get(lemma, {}))
+            tags = _UPOS_TAGS.get(upos, ())
+            got = {t: tuple(f) for t, f in forms.items() if t in tags}
+            if not got and upos in _UPOS_TAGS:
+                got = {t: tuple(f) for t, f in self._infl_oov(lemma, upos).items()}
+            # The table leaves out a past participle spelled like the past tense ("arrived").
+            if "VBD" in got and "VBN" not in got:
+                got["VBN"] = got["VBD"]
+            self._tables[k] = got
+        return got
+
+    def inflect(self, lemma: str, upos: str, tag: str) -> tuple[str, ...]:
+        if tag in ("NN", "VB", "JJ", "RB") or (tag == "VBP" and lemma != "be"):
+            return (lemma,)
+        return self.table(lemma, upos).get(tag, (lemma,))
+
+    def zipf(self, phrase: str) -> float:
+        """wordfreq's Zipf frequency of a lower-case, space-separated phrase (same combination rule)."""
+        if self._freqs is None:
+            from wordfreq import get_frequency_dict
+
+            self._freqs = get_frequency_dict("en", "best")
+        inv = 0.0
+        for w in phrase.split(" "):
+            f = self._freqs.get(w, 0.0)
+            if f <= 0.0:
+                return 0.0
+            inv += 1.0 / f
+        return round(math.log10(1.0 / inv) + 9.0, 2) if inv else 0.0

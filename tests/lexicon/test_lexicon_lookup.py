@@ -1,0 +1,101 @@
+import sqlite3
+import time
+
+import pytest
+
+from unspin.errors import UnspinError
+from unspin.lexicon import Candidate, Lexicon, Source
+
+
+@pytest.fixture(scope="module")
+def lex() -> Lexicon:
+    return Lexicon.default()
+
+
+def originals(lex: Lexicon, spun: str, exclude: Source = Source.LEARNED) -> list[str]:
+    return [c.original for c in lex.candidates(spun, exclude)]
+
+
+@pytest.mark.parametrize(
+    ("spun", "original"),
+    [
+        ("capturing", "shooting"),
+        ("home", "house"),
+        ("courtroom", "court"),
+        ("make use of", "use"),
+        ("so as to", "in order to"),
+        ("inventory", "stock"),
+        ("making use of", "using"),
+        ("taking pictures", "shooting"),
+        ("utilized", "used"),
+        ("arrived", "came"),
+        ("marketplace", "market"),
+        ("nonetheless", "however"),
+    ],
+)
+def test_original_among_top_candidates(lex: Lexicon, spun: str, original: str) -> None:
+    assert original in originals(lex, spun)[:60]
+
+
+def test_candidates_are_typed_and_sorted(lex: Lexicon) -> None:
+    cands = lex.candidates("capturing")
+    assert cands and all(isinstance(c, Candidate) for c in cands)
+    assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
+    top = cands[0]
+    assert isinstance(top.sources, Source) and 0.0 <= top.rank <= 1.0 and -1.0 <= top.similarity <= 1.0
+    assert len({c.original for c in cands}) == len(cands)
+    assert "capturing" not in {c.original for c in cands}
+
+
+def test_exclude_drops_only_pairs_from_excluded_sources(lex: Lexicon) -> None:
+    full = {c.original: c.sources for c in lex.candidates("inventory")}
+    excluded = Source.MOBY | Source.EMBED
+    kept = {c.original: c.sources for c in lex.candidates("inventory", exclude=excluded)}
+    for orig, src in full.items():
+        if src & ~excluded:
+            assert orig in kept and not kept[orig] & excluded
+        else:
+            assert orig not in kept
+
+
+def test_builtin_only_pair_disappears_when_builtin_excluded(lex: Lexicon) -> None:
+    assert "in order to" in originals(lex, "so as to")
+    c = next(c for c in lex.candidates("so as to") if c.original == "in order to")
+    if c.sources == Source.BUILTIN:
+        assert "in order to" not in originals(lex, "so as to", exclude=Source.BUILTIN)
+
+
+def test_is_key(lex: Lexicon) -> None:
+    assert lex.is_key("capturing") and lex.is_key("make use of") and lex.is_key("making use of")
+    assert not lex.is_key("qzxv blorp")
+    assert lex.max_words >= 4
+
+
+def test_missing_file_raises(tmp_path) -> None:
+    with pytest.raises(UnspinError, match="E007"):
+        Lexicon(tmp_path / "nope.sqlite")
+
+
+def test_garbage_file_raises(tmp_path) -> None:
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not a database at all\n" * 100)
+    with pytest.raises(UnspinError, match="E007"):
+        Lexicon(bad)
+
+
+def test_old_format_raises(tmp_path) -> None:
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("INSERT INTO meta VALUES ('format_version', '0')")
+    db.commit()
+    db.close()
+    with pytest.raises(UnspinError, match="format version"):
+        Lexicon(old)
+
+
+def test_load_is_fast() -> None:
+    t = time.perf_counter()
+    lex = Lexicon.default()
+    assert lex.meta["format_version"]
+    assert time.perf_counter() - t < 1.0
