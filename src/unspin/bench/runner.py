@@ -767,7 +767,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"| {bert.get('words_per_s', bert.get('skipped', '—'))} |",
         f"| start-up to first result (s, fresh process) "
         f"| {tp.get('startup_to_first_result_s', tp.get('error', '—'))} |",
-        f"| peak memory of that process (MB; {tp.get('peak_memory_note', '')}) | {tp.get('peak_memory_mb', '—')} |",
+        f"| peak memory of that process (MB; {tp.get('peak_memory_note', '')}) "
+        f"| {tp.get('peak_memory_mb', '—')} |",
         "",
         f"Throughput measured on {tp.get('words', '?')} words of spun text, document by document, after the "
         "other sections finished (nothing else running).",
@@ -788,8 +789,8 @@ def markdown(results: dict[str, Any]) -> str:
             for fmt, m in by_format.items():
                 if isinstance(m, dict) and "f1" in m:
                     lines.append(
-                        f"| {split} | {fmt} | {m.get('pages', '')} | {_f(m['precision'])} | {_f(m['recall'])} "
-                        f"| {_f(m['f1'])} |"
+                        f"| {split} | {fmt} | {m.get('pages', '')} | {_f(m['precision'])} "
+                        f"| {_f(m['recall'])} | {_f(m['f1'])} |"
                     )
         if "text_mb_per_s" in cl:
             lines += ["", f"Plain-text cleaning: {_f(cl['text_mb_per_s'], 2)} MB/s per core."]
