@@ -115,15 +115,14 @@ def run_on_clean(engine: Engine, task: str, text: str, html: bool = False) -> di
     cleaned = clean(text, html=True if html else None)
     if not cleaned.text.strip():
         raise UnspinError("E011: nothing is left after removing boilerplate")
-    to_in = cleaned.to_input_offset
     if task == "restore":
         res = engine.restore(cleaned.text)
         out = res.to_dict()
         for c in out["changes"]:
-            c["start"], c["end"] = to_in(c["start"]), to_in(c["end"] - 1) + 1
+            c["start"], c["end"] = cleaned.to_input_span(c["start"], c["end"])
         return out
     det = engine.detect(cleaned.text).to_dict()
     for s in det["spans"]:
-        s["start"], s["end"] = to_in(s["start"]), to_in(s["end"] - 1) + 1
+        s["start"], s["end"] = cleaned.to_input_span(s["start"], s["end"])
         s["text"] = text[s["start"] : s["end"]]
     return det

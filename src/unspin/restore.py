@@ -26,6 +26,7 @@ LN10 = math.log(10.0)
 MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
+_POPCOUNT = [bin(i).count("1") for i in range(32)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +212,18 @@ class Decoder:
             opts = self.options(key, limit)
             if opts:
                 cands[gkey] = opts
-        decisions: list[TypeDecision] = []
-        for p in range(passes):
-            decisions = [self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, reading, sent)
-                         for gkey, opts in cands.items()]
-            if p + 1 < passes:
-                reading = self._apply_reading(tokens, decisions)
-        an.types = decisions
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, reading, sent)
+                   for gkey, opts in cands.items()}
+        for _ in range(passes - 1):
+            # Re-decide only the types whose context window now holds a change from the previous pass.
+            reading, changed = self._apply_reading(tokens, list(decided.values()))
+            if not changed:
+                break
+            near = {k for i in changed for k in range(i - self.lm.order + 1, i + self.lm.order)}
+            for gkey, d in decided.items():
+                if any(k in near for i, j in d.occurrences for k in range(i, j)):
+                    decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], reading, sent)
+        an.types = list(decided.values())
         return an
 
     def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option], reading: list[list[str]],
@@ -288,26 +294,28 @@ class Decoder:
         return words[:n], eos
 
     def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
-        f = np.zeros((len(opts), len(CANDIDATE_FEATURES)))
+        f = np.empty((len(opts), len(CANDIDATE_FEATURES)))
         gains = np.clip(gains, -15.0, 15.0)
         f[:, _F["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
         f[:, _F["lm_mean"]] = gains.mean(axis=1)
         f[:, _F["lm_min"]] = gains.min(axis=1)
         zs = self._zipf(key)
         n_spun = key.count(" ") + 1
-        for c, o in enumerate(opts):
-            for name, bit in _SOURCE_FEATURES:
-                f[c, _F[name]] = float(bool(o.sources & bit))
-            f[c, _F["learned"]] = float(o.learned_p > 0)
-            f[c, _F["learned_logp"]] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
-            f[c, _F["rank"]] = o.rank
-            f[c, _F["similarity"]] = o.similarity
-            f[c, _F["zipf"]] = o.zipf / 8.0
-            f[c, _F["zipf_gain"]] = (o.zipf - zs) / 8.0
-            f[c, _F["len_diff"]] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-            f[c, _F["n_sources"]] = bin(o.sources & 31).count("1") / 2.0
-            f[c, _F["oov"]] = float(not self._in_lm(o.original)) if o.original else 0.0
-            f[c, _F["bias"]] = 1.0
+        src = np.array([o.sources for o in opts], dtype=np.int64)
+        for name, bit in _SOURCE_FEATURES:
+            f[:, _F[name]] = (src & bit) > 0
+        lp = np.array([o.learned_p for o in opts])
+        f[:, _F["learned"]] = lp > 0
+        f[:, _F["learned_logp"]] = np.where(lp > 0, np.log(np.maximum(lp, 1e-9)) + 3.0, 0.0)
+        f[:, _F["rank"]] = [o.rank for o in opts]
+        f[:, _F["similarity"]] = [o.similarity for o in opts]
+        z = np.array([o.zipf for o in opts])
+        f[:, _F["zipf"]] = z / 8.0
+        f[:, _F["zipf_gain"]] = (z - zs) / 8.0
+        f[:, _F["len_diff"]] = [(o.original.count(" ") + 1 if o.original else 0) - n_spun for o in opts]
+        f[:, _F["n_sources"]] = [_POPCOUNT[o.sources & 31] / 2.0 for o in opts]
+        f[:, _F["oov"]] = [float(not self._in_lm(o.original)) if o.original else 0.0 for o in opts]
+        f[:, _F["bias"]] = 1.0
         return f
 
     # -- choosing changes -------------------------------------------------------------------------------
@@ -326,13 +334,16 @@ class Decoder:
         out.sort(key=lambda x: x[0])
         return out
 
-    def _apply_reading(self, tokens: list[Token], decisions: list[TypeDecision]) -> list[list[str]]:
+    def _apply_reading(self, tokens: list[Token], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
+        """The text as the decoder now reads it, and the token positions that differ from the input."""
         reading = [[lm_form(t.text)] for t in tokens]
+        changed = []
         for i, j, d in self.chosen(decisions, self.params.threshold):
             reading[i] = d.options[d.best].original.split()
             for k in range(i + 1, j):
                 reading[k] = []
-        return reading
+            changed.extend(range(i, j))
+        return reading, changed
 
     def changes(self, an: Analysis) -> list[Change]:
         out = []

@@ -1,0 +1,72 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from unspin.errors import UnspinError
+from unspin.learn import ChannelTable, align, learn_pairs, learn_phrases, read_pairs
+
+TORTURED = Path(__file__).resolve().parents[2] / "shared" / "data" / "tortured" / "pps_learn.tsv"
+
+
+def test_align_finds_word_and_length_changing_rewrites():
+    got = [p for p in align("They make use of the White Home daily.", "They use the White House daily.") if p[0] != p[1]]
+    assert ("make use of", "use") in got
+    assert ("home", "house") in got
+
+
+def test_learned_table_generalises_over_inflection_and_round_trips(tmp_path):
+    pairs = [("Police were capturing the suspect.", "Police were shooting the suspect."),
+             ("The inventory market fell.", "The stock market fell.")]
+    table = learn_pairs(pairs)
+    assert table.get("capturing")[0].original == "shooting"
+    assert table.get("inventory")[0].original == "stock"
+    # Seen only as "capturing", learned for every inflection of the lemma.
+    assert table.get("captured")[0].original == "shot"
+    path = tmp_path / "t.tsv"
+    table.save(path)
+    again = ChannelTable.load(path)
+    assert again.get("capturing")[0].original == "shooting"
+    assert len(again) == len(table)
+
+
+def test_kept_occurrences_lower_an_entry_probability():
+    pairs = [("a big home", "a big house"), ("at home now", "at home now"), ("home again", "home again")]
+    entry = learn_pairs(pairs).get("home")[0]
+    assert entry.original == "house"
+    assert 0.2 < entry.prob < 0.5
+
+
+def test_read_pairs_accepts_jsonl_and_tsv(tmp_path):
+    j = tmp_path / "p.jsonl"
+    j.write_text(json.dumps({"spun": "a b", "original": "a c"}) + "\n")
+    assert read_pairs(j) == ([("a b", "a c")], "documents")
+    t = tmp_path / "p.tsv"
+    t.write_text("tortured\texpected\ncounterfeit consciousness\tartificial intelligence\n")
+    pairs, kind = read_pairs(t)
+    assert kind == "phrases"
+    assert learn_phrases(pairs).get("counterfeit consciousness")[0].original == "artificial intelligence"
+
+
+def test_bad_tables_and_pairs_are_clear_errors(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("not a table\n")
+    with pytest.raises(UnspinError, match="E005"):
+        ChannelTable.load(bad)
+    with pytest.raises(UnspinError, match="E008"):
+        read_pairs(tmp_path / "missing.jsonl")
+    cols = tmp_path / "cols.tsv"
+    cols.write_text("a\tb\n1\t2\n")
+    with pytest.raises(UnspinError, match="E008"):
+        read_pairs(cols)
+
+
+@pytest.mark.skipif(not TORTURED.exists(), reason="../shared/data/tortured is absent")
+def test_learns_the_tortured_phrase_list(tmp_path):
+    local = tmp_path / "pps.tsv"
+    shutil.copy(TORTURED, local)
+    pairs, kind = read_pairs(local)
+    table = learn_phrases(pairs)
+    assert kind == "phrases" and len(table.entries) > 2000
+    assert table.get("profound learning")[0].original == "deep learning"

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+from unspin.restore import apply_changes
+
+ROOT = Path(__file__).resolve().parents[1]
+SPUN = (ROOT / "examples" / "spun.txt").read_text(encoding="utf-8")
+ORIGINAL = (ROOT / "examples" / "original.txt").read_text(encoding="utf-8")
+
+
+def _words(s):
+    return s.lower().split()
+
+
+def _wer(a, b):
+    import difflib
+
+    sm = difflib.SequenceMatcher(a=_words(a), b=_words(b), autojunk=False)
+    same = sum(m.size for m in sm.get_matching_blocks())
+    return 1 - same / max(len(_words(b)), 1)
+
+
+def test_changes_rebuild_the_output_and_leave_the_rest_byte_identical(engine):
+    res = engine.restore(SPUN)
+    assert apply_changes(SPUN, res.changes) == res.text
+    pos = 0
+    for c in res.changes:
+        assert SPUN[c.start : c.end] == c.spun
+        assert c.start >= pos
+        pos = c.end
+        assert 0.0 <= c.confidence <= 1.0
+        assert c.original not in c.alternatives
+
+
+def test_restoring_the_example_brings_it_closer_to_the_original(engine):
+    res = engine.restore(SPUN)
+    assert _wer(res.text, ORIGINAL) < 0.8 * _wer(SPUN, ORIGINAL)
+    originals = {c.original.lower() for c in res.changes}
+    assert {"budget", "schools"} & originals
+
+
+def test_classic_spins_are_undone(engine):
+    text = ("The White Home said on Monday that the inventory market fell sharply. "
+            "The White Home also said the inventory market would recover.")
+    res = engine.restore(text)
+    assert "White House" in res.text
+    assert "stock market" in res.text
+
+
+def test_clean_text_comes_back_unchanged(engine):
+    res = engine.restore(ORIGINAL)
+    changed = sum(len(c.spun.split()) for c in res.changes)
+    assert changed <= max(1, len(ORIGINAL.split()) // 100)
+
+
+def test_names_numbers_quotes_and_brackets_survive(engine):
+    text = 'Barack Obama (born 1961) said "it is 42 percent" in 2009.'
+    res = engine.restore(text)
+    for keep in ("Barack Obama", "(born 1961)", '"', "42", "2009"):
+        assert keep in res.text
+
+
+def test_per_type_pooling_changes_every_occurrence_alike(engine):
+    text = ("The inventory market rose. Traders said the inventory market was calm. "
+            "By noon the inventory market had gained two points.")
+    res = engine.restore(text)
+    fixed = [c for c in res.changes if c.spun.lower() == "inventory"]
+    assert len(fixed) in (0, 3)
+    assert len({c.original for c in fixed}) <= 1
