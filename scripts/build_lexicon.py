@@ -82,8 +82,10 @@ class Builder:
         rec[j] = max(rec[j], rank)
 
 
-def add_thesauri(b: Builder) -> None:
+def add_thesauri(b: Builder, names: set[str]) -> None:
     for name, flag in THESAURI:
+        if name not in names:
+            continue
         t0 = time.time()
         position: dict[str, int] = defaultdict(int)
         n = 0
@@ -105,7 +107,8 @@ def add_thesauri(b: Builder) -> None:
     # ("house" -> "home", "big" -> "ample"); they count as WordNet at a lower rank.
     position = defaultdict(int)
     n = 0
-    for head, word, pos, _rel in iter_wordnet_related():
+    related = iter_wordnet_related() if "wordnet" in names else iter(())
+    for head, word, pos, _rel in related:
         i = position[head]
         position[head] = i + 1
         r = 0.5 * position_rank(i)
@@ -190,8 +193,8 @@ def add_cosines(b: Builder, unit: dict[str, np.ndarray]) -> None:
 def write(b: Builder, out: Path, max_per_key: int, meta: dict[str, str]) -> None:
     by_key: dict[int, list[tuple[float, int, int, list[float]]]] = defaultdict(list)
     for (k, o, pos), rec in b.pairs.items():
-        src = Source(int(rec[0]))
-        s = score(src, max(rec[2:]), rec[1], b.zipf(b.terms[o]))
+        extra = max(0, b.terms[o].count(" ") - b.terms[k].count(" "))
+        s = score(int(rec[0]), max(rec[2:]), rec[1], b.zipf(b.terms[o]), extra)
         by_key[k].append((s, o, pos, rec))
     used: dict[int, int] = {}
     entries: list[tuple[str, bytes]] = []
@@ -265,6 +268,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "unspin" / "data" / "lexicon.sqlite")
     ap.add_argument("--key-min-zipf", type=float, default=1.5)
     ap.add_argument("--orig-min-zipf", type=float, default=2.5)
+    ap.add_argument("--no-moby", action="store_true", help="leave out the Moby (Aiksaurus) thesaurus")
     ap.add_argument("--max-words", type=int, default=5)
     ap.add_argument("--max-per-key", type=int, default=120)
     ap.add_argument("--embed-words", type=int, default=50000)
@@ -273,11 +277,12 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.INFO)
     b = Builder(args.key_min_zipf, args.orig_min_zipf, args.max_words)
-    add_thesauri(b)
+    names = {"wordnet", "mythes"} if args.no_moby else {"wordnet", "mythes", "moby"}
+    add_thesauri(b, names)
     add_builtin(b)
     meta = {
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "sources": "wordnet,mythes,moby,embed,builtin",
+        "sources": ",".join(sorted(names)) + ",embed,builtin",
         "licence": "CC BY-SA 3.0 as a whole (embedding neighbours derived from English Wikipedia, by "
         "Wikipedia contributors); WordNet 3.0 licence (Princeton University); LibreOffice en_US thesaurus "
         "(MyThes, from WordNet); Moby thesaurus by Grady Ward, public domain, read from Aiksaurus data "

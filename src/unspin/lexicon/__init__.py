@@ -62,18 +62,29 @@ class Candidate:
     rank: float
     zipf: float
 
-    @property
-    def score(self) -> float:
-        """Default ordering score: agreement of sources, list position, embedding cosine, frequency."""
-        return score(self.sources, self.rank, self.similarity, self.zipf)
+
+_THESAURI = int(Source.WORDNET | Source.MYTHES | Source.MOBY)
+_TABLES = int(Source.BUILTIN | Source.LEARNED)
+_SOURCE_OF = [Source(i) for i in range(64)]
+EXTRA_WORD_PENALTY = 1.5
 
 
-def score(sources: Source, rank: float, similarity: float, zipf: float) -> float:
-    n_thes = bin(int(sources & (Source.WORDNET | Source.MYTHES | Source.MOBY))).count("1")
-    builtin = 1.0 if sources & (Source.BUILTIN | Source.LEARNED) else 0.0
-    # Weights tuned for recall@30 against simulated WordNet, MyThes, Moby and built-in spinners on Wikipedia
-    # text (with and without each source): frequent originals and agreeing sources come first.
-    return 1.0 * n_thes + 2.0 * builtin + 1.5 * rank + 1.5 * max(similarity, 0.0) + 1.25 * zipf
+def score(sources: int, rank: float, similarity: float, zipf: float, extra_words: int = 0) -> float:
+    """Default ordering score; `extra_words`: how many more words the original has than the spun span."""
+    # Weights tuned for recall@30 against simulated WordNet, MyThes, Moby and built-in spinners on
+    # Wikipedia text (with and without each source): frequent originals and agreeing sources first.
+    n_thes = (int(sources) & _THESAURI).bit_count()
+    table = 2.0 if int(sources) & _TABLES else 0.0
+    # A phrase's Zipf is about its rarest word's, so phrases longer than the spun span ("home away from
+    # home" for "home") would rank too high; spinners seldom shorten a phrase to one word.
+    return (
+        n_thes
+        + table
+        + 1.5 * rank
+        + 1.5 * max(similarity, 0.0)
+        + 1.25 * zipf
+        - EXTRA_WORD_PENALTY * extra_words
+    )
 
 
 class Lexicon:
@@ -168,8 +179,16 @@ class Lexicon:
                         old[1] = max(old[1], rank)
                         old[2] = max(old[2], sim / 127.0)
         merged.pop(spun, None)
-        out = [Candidate(o, Source(int(v[0])), v[2], v[1], morph.zipf(o)) for o, v in merged.items()]
-        out.sort(key=lambda c: -c.score)
+        scored = []
+        n_spun = spun.count(" ")
+        for o, (bits, best_rank, best_sim) in merged.items():
+            z = morph.zipf(o)
+            extra = max(0, o.count(" ") - n_spun)
+            scored.append(
+                (-score(int(bits), best_rank, best_sim, z, extra), o, int(bits), best_rank, best_sim, z)
+            )
+        scored.sort()
+        out = [Candidate(o, _SOURCE_OF[b], s, r, z) for _, o, b, r, s, z in scored]
         self._cache[ck] = out
         return out
 

@@ -55,6 +55,10 @@ class Morph:
             got = {t: tuple(f) for t, f in forms.items() if t in tags}
             if not got and upos in _UPOS_TAGS:
                 got = {t: tuple(f) for t, f in self._infl_oov(lemma, upos).items()}
+            # Only the regular plural: lemminflect also lists zero plurals ("court" as NNS of "court"),
+            # which would make every singular look plural.
+            if "NNS" in got:
+                got["NNS"] = got["NNS"][:1]
             # The table leaves out a past participle spelled like the past tense ("arrived").
             if "VBD" in got and "VBN" not in got:
                 got["VBN"] = got["VBD"]
