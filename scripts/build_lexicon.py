@@ -270,7 +270,7 @@ def main() -> None:
     ap.add_argument("--orig-min-zipf", type=float, default=2.5)
     ap.add_argument("--no-moby", action="store_true", help="leave out the Moby (Aiksaurus) thesaurus")
     ap.add_argument("--max-words", type=int, default=5)
-    ap.add_argument("--max-per-key", type=int, default=120)
+    ap.add_argument("--max-per-key", type=int, default=90)
     ap.add_argument("--embed-words", type=int, default=50000)
     ap.add_argument("--embed-neighbours", type=int, default=20)
     ap.add_argument("--embed-min-cos", type=float, default=0.35)
