@@ -36,9 +36,7 @@ LOOSEST = {"damage": 0.005, "clean_changed": 0.001}
 def gold_texts() -> list[str]:
     root = resources.files("unspin.bench").joinpath("gold")
     return [
-        p.read_text(encoding="utf-8")
-        for p in sorted(root.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".txt")
+        p.read_text(encoding="utf-8") for p in sorted(root.iterdir(), key=lambda p: p.name) if p.name.endswith(".txt")
     ]
 
 
@@ -66,7 +64,7 @@ def measure(engine: Any = None) -> dict[str, float]:
             return lambda t: engine.restore(t).text
         from unspin import Engine
 
-        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, exclude_sources=exclude)
+        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, exclude_sources=exclude, params=engine.params)
         return lambda t: eng.restore(t).text
 
     for profile, rate, loso in CONFIGS:
@@ -137,9 +135,7 @@ def lowered(old: dict[str, float], new: dict[str, float]) -> list[str]:
     return out
 
 
-def update_floors(
-    reason: str, measured: dict[str, float] | None = None, path: Path = FLOORS
-) -> dict[str, Any]:
+def update_floors(reason: str, measured: dict[str, float] | None = None, path: Path = FLOORS) -> dict[str, Any]:
     """Re-measure, pin the new bounds and record `reason` in the history; returns what changed."""
     if not reason.strip():
         raise ValueError("a reason is required to change the gate's floors")

@@ -25,9 +25,7 @@ from unspin.bench import metrics as M
 from unspin.bench.spinners import PROFILE_SOURCE, PROFILES, SpunDoc, make_spinner
 from unspin.text import match_case_phrase, tokenize
 
-SHARED = Path(
-    os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared")
-).resolve()
+SHARED = Path(os.environ.get("UNSPIN_SHARED", Path(__file__).resolve().parents[3] / ".." / "shared")).resolve()
 BBC = SHARED / "corpora" / "bbc" / "dev.jsonl"
 WIKI = SHARED / "corpora" / "wikipedia-en" / "enwiki-04.jsonl.gz"
 TORTURED = SHARED / "data" / "tortured" / "pps_learn.tsv"
@@ -181,6 +179,9 @@ def _engine_detector(eng: Any) -> Detector:
 _ENGINES: dict[tuple[int, bool], Any] = {}
 _ENGINE_ERROR: list[str] = []
 ENGINE_ARGS: dict[str, Any] = {}  # lexicon= / lm= paths to benchmark instead of the shipped models
+# The parent's Params, inherited by forked workers: every engine of a run decodes with the same weights,
+# even if params.json is rewritten while the benchmark runs.
+_SNAPSHOT: dict[str, Any] = {}
 
 
 def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) -> Any:
@@ -192,16 +193,24 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
 
         base = _ENGINES.get((0, True))
         if base is None:
-            base = _ENGINES[(0, True)] = Engine(**ENGINE_ARGS)
+            base = _ENGINES[(0, True)] = Engine(**ENGINE_ARGS, params=_SNAPSHOT.get("params"))
+            _SNAPSHOT.setdefault("params", base.params)
         if not channels and (exclude, pool) == (0, True):
             return base
         if channels:
             return Engine(
-                lexicon=base.lexicon, lm=base.lm, channels=list(channels), exclude_sources=exclude, pool=pool
+                lexicon=base.lexicon,
+                lm=base.lm,
+                channels=list(channels),
+                exclude_sources=exclude,
+                pool=pool,
+                params=base.params,
             )
         key = (exclude, pool)
         if key not in _ENGINES:
-            _ENGINES[key] = Engine(lexicon=base.lexicon, lm=base.lm, exclude_sources=exclude, pool=pool)
+            _ENGINES[key] = Engine(
+                lexicon=base.lexicon, lm=base.lm, exclude_sources=exclude, pool=pool, params=base.params
+            )
         return _ENGINES[key]
     except Exception as exc:  # noqa: BLE001 - any failure means "no engine": report it and run the baselines
         _ENGINE_ERROR.append(f"{type(exc).__name__}: {exc}")
@@ -243,9 +252,7 @@ def _spin_all(
     return [sp.spin(d.text) for d in docs]
 
 
-def _score(
-    spun: Sequence[SpunDoc], restorer: Restorer, has: Callable[[str, str], bool] | None
-) -> dict[str, Any]:
+def _score(spun: Sequence[SpunDoc], restorer: Restorer, has: Callable[[str, str], bool] | None) -> dict[str, Any]:
     total = M.RestoreScore()
     errors = 0
     t0 = time.perf_counter()
@@ -564,9 +571,7 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     if eng is None:
         results["engine"] = f"unavailable ({_ENGINE_ERROR[0]}); identity only"
     else:
-        results["engine"] = (
-            "shipped" if not ENGINE_ARGS else ", ".join(f"{k}={v}" for k, v in ENGINE_ARGS.items())
-        )
+        results["engine"] = "shipped" if not ENGINE_ARGS else ", ".join(f"{k}={v}" for k, v in ENGINE_ARGS.items())
     if eng is None:
         _say(f"the engine cannot be built ({_ENGINE_ERROR[0]}): running the identity baseline only")
     jobs: list[tuple[str, tuple[Any, ...]]] = [
@@ -605,9 +610,7 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     results["clean_text"] = next(r for name, _, r in done if name == "job_clean")
     results["detect"] = [r for name, _, r in done if name == "job_detect"]
     results["learn"] = [r for name, _, r in done if name == "job_learn"]
-    results["tortured"] = next(
-        (r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"}
-    )
+    results["tortured"] = next((r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"})
     _say("throughput, start-up and memory (alone on the machine)")
     results["throughput"] = job_throughput(cfg["throughput_words"])
     results["clean"] = next(r for name, _, r in done if name == "job_clean_section")
@@ -700,15 +703,12 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Half spun at 15 %, half clean documents, per profile.",
         "",
-        "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 "
-        "| span P | span R |",
+        "| profile | variant | ROC AUC | F1 @0.5 | precision | recall | ECE | clean ≥ 0.5 | span P | span R |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results["detect"]:
         if "auc" not in r:
-            lines.append(
-                f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | engine unavailable |||||||| "
-            )
+            lines.append(f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | engine unavailable |||||||| ")
             continue
         lines.append(
             f"| {r['profile']} | {'LOSO' if r['loso'] else 'in-lexicon'} | **{_f(r['auc'])}** "
@@ -720,11 +720,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "## Learning a spinner (`unspin learn` on N spun/original document pairs)",
         "",
-        "Evaluated on other documents of the same profile at 35 %. "
-        "Table lookup = replace learned phrases only.",
+        "Evaluated on other documents of the same profile at 35 %. Table lookup = replace learned phrases only.",
         "",
-        "| profile | N docs | entries | lookup NER | lookup damage | engine NER | engine recall "
-        "| engine damage |",
+        "| profile | N docs | entries | lookup NER | lookup damage | engine NER | engine recall | engine damage |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results["learn"]:
@@ -764,12 +762,10 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | ---: |",
         f"| restore words/s | {tp.get('restore_words_per_s', '—')} |",
         f"| detect words/s | {tp.get('detect_words_per_s', '—')} |",
-        f"| BERT-base MLM forward pass words/s (baseline) "
-        f"| {bert.get('words_per_s', bert.get('skipped', '—'))} |",
+        f"| BERT-base MLM forward pass words/s (baseline) | {bert.get('words_per_s', bert.get('skipped', '—'))} |",
         f"| start-up to first result (s, fresh process) "
         f"| {tp.get('startup_to_first_result_s', tp.get('error', '—'))} |",
-        f"| peak memory of that process (MB; {tp.get('peak_memory_note', '')}) "
-        f"| {tp.get('peak_memory_mb', '—')} |",
+        f"| peak memory of that process (MB; {tp.get('peak_memory_note', '')}) | {tp.get('peak_memory_mb', '—')} |",
         "",
         f"Throughput measured on {tp.get('words', '?')} words of spun text, document by document, after the "
         "other sections finished (nothing else running).",
@@ -867,19 +863,11 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)"
-    )
-    parser.add_argument(
-        "--out", type=Path, default=None, help="write results.json, results.md and plots here"
-    )
-    parser.add_argument(
-        "--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one"
-    )
+    parser.add_argument("--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)")
+    parser.add_argument("--out", type=Path, default=None, help="write results.json, results.md and plots here")
+    parser.add_argument("--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one")
     parser.add_argument("--lm", default=None, help="benchmark this language model instead of the shipped one")
-    parser.add_argument(
-        "--gate", action="store_true", help="run only the pinned CI gate and compare with its floors"
-    )
+    parser.add_argument("--gate", action="store_true", help="run only the pinned CI gate and compare with its floors")
     parser.add_argument(
         "--update-floors",
         action="store_true",
