@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from unspin.bench.spinners import PROFILE_SOURCE, PROFILES, make_spinner
-from unspin.detect import document_features
 from unspin.engine import Engine
 from unspin.learn import learn_pairs
 from unspin.params import Params
@@ -57,83 +56,109 @@ def _words(s: str) -> list[str]:
     return [lm_form(t.text) for t in tokenize(s) if t.is_word]
 
 
-def type_examples(engine: Engine, spun: str, subs: list) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """(option features, keep features, gold index: 0 = keep, k + 1 = option k) for each decided type."""
-    an = engine.decoder.analyse(spun, passes=1)
+def doc_record(engine: Engine, text: str, subs: list) -> dict:
+    """Everything fitting needs from one document, so weights can be refitted offline without re-decoding."""
+    an = engine.decoder.analyse(text, passes=1)
     sub_spans = sorted((s.spun_start, s.spun_end, s) for s in subs)
-    out = []
+    types = []
     for d in an.types:
-        labels = set()
+        occ = []
         for i, j in d.occurrences:
             s, e = an.tokens[i].start, an.tokens[j - 1].end
             hit = [x for x in sub_spans if x[0] < e and s < x[1]]
-            if not hit:
-                labels.add("")  # kept
+            gold: str | None = None
+            if hit:
+                sub = hit[0][2]
+                sw, ow = _words(sub.spun), _words(sub.original)
+                if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
+                    gold = " ".join(ow)
+                elif len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
+                    k = len(_words(text[sub.spun_start : s]))
+                    gold = " ".join(ow[k : k + (j - i)])
+                else:
+                    gold = "\x00"  # partial overlap: no clean label
+            occ.append((j - i, gold))
+        types.append((d.features, d.keep_features, [o.original for o in d.options], occ))
+    det = engine.decoder.analyse(text, limit=engine.params.detect_max_candidates, passes=1)
+    words = np.fromiter((t.is_word for t in det.tokens), dtype=bool, count=len(det.tokens))
+    det_types = [(d.features, d.keep_features, d.occurrences) for d in det.types]
+    return {"types": types, "det": (len(det.tokens), words, det_types), "spun": bool(subs),
+            "words": int(words.sum())}
+
+
+def examples_of(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    out = []
+    for r in records:
+        for feats, keepf, opts, occ in r["types"]:
+            labels = {g for _, g in occ}
+            if len(labels) != 1 or "\x00" in labels:
                 continue
-            sub = hit[0][2]
-            if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
-                labels.add(" ".join(_words(sub.original)))
-                continue
-            sw, ow = _words(sub.spun), _words(sub.original)
-            if len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
-                k = len(_words(spun[sub.spun_start : s]))
-                labels.add(" ".join(ow[k : k + (j - i)]))
-                continue
-            labels.add(None)  # partial overlap: no clean label
-        if len(labels) != 1 or None in labels:
-            continue
-        (lab,) = labels
-        idx = 0
-        if lab:
-            idx = next((k + 1 for k, o in enumerate(d.options) if o.original == lab), 0)
-        out.append((d.features, d.keep_features, idx))
+            (lab,) = labels
+            idx = 0
+            if lab:
+                idx = next((k + 1 for k, o in enumerate(opts) if o == lab), 0)
+            out.append((feats, keepf, idx))
     return out
 
 
-def _job(args: tuple) -> dict:
-    profile, rate, loo, learned, seed, docs, lexicon, params = args
+def _posterior(feats: np.ndarray, keepf: np.ndarray, w: np.ndarray, kw: np.ndarray) -> np.ndarray:
+    sc = np.concatenate(([keepf @ kw], feats @ w))
+    sc -= sc.max()
+    e = np.exp(sc)
+    return e / e.sum()
+
+
+def outcomes_of(records: list[dict], w: np.ndarray, kw: np.ndarray) -> list[tuple[float, int, int]]:
+    """(margin, +words fixed / 0 / -words damaged) for every occurrence of every type with a best original."""
+    out = []
+    for r in records:
+        for feats, keepf, opts, occ in r["types"]:
+            post = _posterior(feats, keepf, w, kw)
+            b = int(np.argmax(post[1:]))
+            margin = float(post[b + 1] - post[0])
+            for n, gold in occ:
+                if gold is None:
+                    out.append((margin, -n, n))
+                elif gold == opts[b]:
+                    out.append((margin, n, n))
+                else:
+                    out.append((margin, 0, n))
+    return out
+
+
+def detect_rows(records: list[dict], w: np.ndarray, kw: np.ndarray, threshold: float) -> list:
+    from unspin.detect import features_from
+
+    rows = []
+    for r in records:
+        n_tok, words, types = r["det"]
+        best = np.zeros(n_tok)
+        gain = 0.0
+        for feats, keepf, occ in types:
+            post = _posterior(feats, keepf, w, kw)
+            p = 1.0 - post[0]
+            b = int(np.argmax(post[1:]))
+            for i, j in occ:
+                best[i:j] = np.maximum(best[i:j], p)
+            if post[b + 1] - post[0] > 0:
+                gain += max(0.0, float(feats[b, 1])) * len(occ)
+        rows.append((features_from(best[words], gain), int(r["spun"])))
+    return rows
+
+
+def _job(args: tuple) -> list[dict]:
+    profile, rate, loo, learned, seed, docs, lexicon = args
     exclude = PROFILE_SOURCE[profile] if loo else 0
     channels = []
     if learned:
         sp = make_spinner(profile, rate, seed=seed)
         channels = [learn_pairs((sp.spin(d).spun, d) for d in learned)]
-    eng = Engine(lexicon=lexicon, exclude_sources=exclude, channels=channels, params=params)
+    eng = Engine(lexicon=lexicon, exclude_sources=exclude, channels=channels)
     sp = make_spinner(profile, rate, seed=seed)
-    ex, det, outcomes = [], [], []
+    out = []
     for d in docs:
         sd = sp.spin(d) if rate > 0 else None
-        text = sd.spun if sd else d
-        subs = sd.subs if sd else []
-        ex.extend(type_examples(eng, text, subs))
-        det.append(
-            (
-                document_features(
-                    [eng.decoder.analyse(text, limit=eng.params.detect_max_candidates, passes=1)]
-                ),
-                int(rate > 0 and bool(subs)),
-            )
-        )
-        outcomes.extend(occurrence_outcomes(eng, text, subs))
-    return {"examples": ex, "detect": det, "outcomes": outcomes, "words": sum(len(d.split()) for d in docs)}
-
-
-def occurrence_outcomes(engine: Engine, text: str, subs: list) -> list[tuple[float, int, int]]:
-    """(confidence, +words fixed or -words damaged, words) for every change the decoder would consider."""
-    an = engine.decoder.analyse(text, passes=2)
-    spans = {(s.spun_start, s.spun_end): s for s in subs}
-    out = []
-    for i, j, d in engine.decoder.chosen(an.types, 0.0):
-        s, e = an.tokens[i].start, an.tokens[j - 1].end
-        sub = spans.get((s, e))
-        n = j - i
-        orig = d.options[d.best].original
-        if sub is not None:
-            ok = " ".join(_words(sub.original)) == orig
-            out.append((d.p_best, n if ok else 0, n))
-        elif any(x.spun_start < e and s < x.spun_end for x in subs):
-            out.append((d.p_best, 0, n))  # inside a substituted region but not its exact span
-        else:
-            out.append((d.p_best, -n, n))  # an untouched word changed: damage
+        out.append(doc_record(eng, sd.spun if sd else d, sd.subs if sd else []))
     return out
 
 
@@ -173,24 +198,29 @@ def fit_logit(examples: list, n_feat: int, n_keep: int, l2: float = 1e-3) -> tup
 
 
 def fit_detector(rows: list) -> np.ndarray:
+    from scipy.optimize import minimize
+
     X = np.stack([f for f, _ in rows])
     y = np.array([lab for _, lab in rows], dtype=float)
-    w = np.asarray(Params().detect_w, dtype=float)
-    for _ in range(3000):
-        p = 1 / (1 + np.exp(-np.clip(X @ w, -40, 40)))
-        g = X.T @ (p - y) / len(y) + 1e-4 * w
-        w -= 0.5 * g
-    return w
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = np.clip(X @ w, -40, 40)
+        p = 1 / (1 + np.exp(-z))
+        nll = -(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)).mean()
+        return nll + 5e-4 * w @ w, X.T @ (p - y) / len(y) + 1e-3 * w
+
+    return minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x
 
 
-def pick_threshold(outcomes: list, max_damage: float, untouched: int) -> float:
-    """The lowest confidence threshold whose damage stays under `max_damage` of untouched words."""
-    best = 0.95
-    for tau in np.arange(0.30, 0.96, 0.025):
-        dmg = sum(-f for p, f, _ in outcomes if p >= tau and f < 0)
-        if dmg <= max_damage * untouched:
-            best = float(tau)
-            break
+def pick_threshold(outcomes: list, max_damage: float, untouched: int) -> tuple[float, int, int]:
+    """The margin with the most words fixed net of damage, among those whose damage stays under the cap."""
+    best = (0.95, 0, 0)
+    best_net = -1
+    for tau in np.arange(-0.5, 0.96, 0.025):
+        fixed = sum(f for m, f, _ in outcomes if m >= tau and f > 0)
+        dmg = sum(-f for m, f, _ in outcomes if m >= tau and f < 0)
+        if dmg <= max_damage * untouched and fixed - dmg > best_net:
+            best, best_net = (float(tau), fixed, dmg), fixed - dmg
     return best
 
 
@@ -213,55 +243,31 @@ def main() -> int:
         for rate in (0.1, 0.2, 0.35, 0.5):
             for loo in (False, True):
                 seed += 1
-                jobs.append(
-                    (
-                        profile,
-                        rate,
-                        loo,
-                        None,
-                        seed,
-                        rnd.sample(docs, min(a.docs, len(docs))),
-                        a.lexicon,
-                        None,
-                    )
-                )
+                jobs.append((profile, rate, loo, None, seed, rnd.sample(docs, min(a.docs, len(docs))), a.lexicon))
         seed += 1
         sample = rnd.sample(docs, min(a.docs + 30, len(docs)))
-        jobs.append((profile, 0.35, True, sample[a.docs :], seed, sample[: a.docs], a.lexicon, None))
-    jobs.append(
-        ("wordnet", 0.0, False, None, 1, rnd.sample(docs, min(3 * a.docs, len(docs))), a.lexicon, None)
-    )
+        jobs.append((profile, 0.35, True, sample[a.docs :], seed, sample[: a.docs], a.lexicon))
+    jobs.append(("wordnet", 0.0, False, None, 1, rnd.sample(docs, min(3 * a.docs, len(docs))), a.lexicon))
     with mp.get_context("fork").Pool(a.workers) as pool:
-        results = pool.map(_job, jobs, chunksize=1)
-    examples = [e for r in results for e in r["examples"]]
-    det = [d for r in results for d in r["detect"]]
-    outcomes = [o for r in results for o in r["outcomes"]]
-    words = sum(r["words"] for r in results)
+        records = [r for batch in pool.map(_job, jobs, chunksize=1) for r in batch]
+    print(f"decoded {len(records)} documents in {time.time() - t0:.0f}s", flush=True)
     from unspin.params import CANDIDATE_FEATURES, KEEP_FEATURES
 
+    examples = examples_of(records)
     w, kw, ll = fit_logit(examples, len(CANDIDATE_FEATURES), len(KEEP_FEATURES))
-    params = Params(cand_w=[round(float(x), 4) for x in w], keep_w=[round(float(x), 4) for x in kw])
     print(f"{len(examples)} type examples, {sum(1 for *_, y in examples if y)} spun; mean log-lik {ll:.4f}")
-    # The threshold uses the outcomes under the *starting* weights only to bound damage; refit them with
-    # the new weights for the real choice.
+    outcomes = outcomes_of(records, w, kw)
+    untouched = sum(-f for _, f, _ in outcomes if f < 0) + 1
+    words = sum(r["words"] for r in records)
+    tau, fixed, damage = pick_threshold(outcomes, 0.003, words)
+    params = Params(cand_w=[round(float(x), 4) for x in w], keep_w=[round(float(x), 4) for x in kw],
+                    threshold=round(tau, 3))
+    params.detect_w = [round(float(x), 4) for x in fit_detector(detect_rows(records, w, kw, tau))]
+    params.fitted_on = (f"{len(jobs)} simulated configurations, {len(records)} held-out Wikipedia documents "
+                        f"({words} words), profiles {', '.join(PROFILES)}; scripts/fit_params.py")
     params.save(a.out)
-    with mp.get_context("fork").Pool(a.workers) as pool:
-        results2 = pool.map(_job, [(*j[:-1], a.out) for j in jobs], chunksize=1)
-    outcomes = [o for r in results2 for o in r["outcomes"]]
-    det = [d for r in results2 for d in r["detect"]]
-    params.threshold = pick_threshold(outcomes, 0.003, words)
-    params.detect_w = [round(float(x), 4) for x in fit_detector(det)]
-    params.fitted_on = (
-        f"{len(jobs)} simulated configurations x {a.docs} held-out Wikipedia docs "
-        f"({words} words), profiles {', '.join(PROFILES)}; scripts/fit_params.py"
-    )
-    params.save(a.out)
-    fixed = sum(f for p, f, _ in outcomes if p >= params.threshold and f > 0)
-    damage = sum(-f for p, f, _ in outcomes if p >= params.threshold and f < 0)
-    print(
-        f"threshold {params.threshold:.3f}: fixed {fixed} words, damaged {damage} of {words}; "
-        f"{time.time() - t0:.0f}s -> {a.out}"
-    )
+    print(f"margin threshold {tau:.3f}: fixed {fixed} words, damaged {damage} of {words} "
+          f"(untouched candidates {untouched}); {time.time() - t0:.0f}s -> {a.out}")
     return 0
 
 

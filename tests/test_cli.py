@@ -95,3 +95,22 @@ def test_learn_then_use_the_table(tmp_path):
     doc.write_text("Yesterday the zorbly market fell again, and the zorbly market may fall further.")
     out = json.loads(run_cli("restore", str(doc), "--format", "json", "--channel", str(table)).stdout)
     assert "stock market" in out["text"]
+
+
+def test_clean_first_keeps_offsets_in_the_raw_page(tmp_path):
+    article = SPUN.read_text(encoding="utf-8")
+    page = ("Home | News | Sport | Weather\n30.9 C London, Tuesday\n\n" + article +
+            "\n\nLEAVE A REPLY\nPlease enter your comment!\nPlease enter your name here\n\nRelated Articles\n")
+    f = tmp_path / "page.txt"
+    f.write_text(page, encoding="utf-8")
+    p = run_cli("restore", str(f), "--clean", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert "LEAVE A REPLY" not in out["text"]
+    for c in out["changes"]:
+        assert page[c["start"] : c["end"]] == c["spun"]
+    det = json.loads(run_cli("detect", str(f), "--clean", "--format", "json").stdout)
+    for s in det["spans"]:
+        assert page[s["start"] : s["end"]] == s["text"]
+    cleaned = json.loads(run_cli("clean", str(f), "--format", "json").stdout)
+    assert cleaned["removed"] and "Please enter your comment" not in cleaned["text"]

@@ -48,22 +48,32 @@ class DetectResult:
 
 def document_features(analyses: Sequence[Analysis]) -> np.ndarray:
     """Aggregate per-word substitution probabilities into the detector's feature vector."""
-    n_words = sum(a.n_words for a in analyses)
-    p_tok: list[float] = []
+    parts = [_token_view(an) for an in analyses]
+    p = np.concatenate([pt for pt, _ in parts]) if parts else np.zeros(0)
+    gain = sum(g for _, g in parts)
+    return features_from(p, gain)
+
+
+def _token_view(an: Analysis) -> tuple[np.ndarray, float]:
+    """P(substituted) of every word token (the likeliest covering type), and the summed LM gain of changes."""
+    best = np.zeros(len(an.tokens))
     gain = 0.0
-    for an in analyses:
-        best = np.zeros(len(an.tokens))
-        for d in an.types:
-            p = d.p_spun
-            for i, j in d.occurrences:
-                best[i:j] = np.maximum(best[i:j], p)
-            if d.best >= 0:
-                gain += max(0.0, float(d.features[d.best, 0])) * len(d.occurrences)
-        p_tok.extend(best[[k for k, t in enumerate(an.tokens) if t.is_word]].tolist())
-    if not n_words:
-        return np.array([0.0, 0.0, 0.0, 0.0, 1.0])
-    arr = np.asarray(p_tok)
-    return np.array([arr.mean(), float((arr > 0.5).mean()), gain / n_words, math.log1p(n_words) / 10.0, 1.0])
+    for d in an.types:
+        p = d.p_spun
+        for i, j in d.occurrences:
+            best[i:j] = np.maximum(best[i:j], p)
+        if d.best >= 0 and d.margin > 0:
+            gain += max(0.0, float(d.features[d.best, 1])) * len(d.occurrences)
+    words = np.fromiter((t.is_word for t in an.tokens), dtype=bool, count=len(an.tokens))
+    return best[words], gain
+
+
+def features_from(p_words: np.ndarray, gain: float) -> np.ndarray:
+    n = len(p_words)
+    if not n:
+        return np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+    return np.array([p_words.mean(), float((p_words > 0.5).mean()), float((p_words > 0.8).mean()),
+                     gain / n / 10.0, math.log1p(n) / 10.0, 1.0])
 
 
 def spin_probability(features: np.ndarray, weights: Sequence[float]) -> float:

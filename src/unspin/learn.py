@@ -115,7 +115,7 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
         a, b = s[i1:i2], o[j1:j2]
         if len(a) == len(b) and len(a) > 1:
             # Equal-length runs are word-for-word swaps far more often than phrase rewrites.
-            yield from zip(a, b)
+            yield from zip(a, b, strict=True)
         elif 0 < len(a) <= MAX_PHRASE and len(b) <= MAX_PHRASE:
             yield " ".join(a), " ".join(b)
 

@@ -30,7 +30,7 @@ CANDIDATE_FEATURES = (
     "bias",
 )
 KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
-DETECT_FEATURES = ("mean_p", "share_p50", "gain_per_word", "log_words", "bias")
+DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "bias")
 
 
 @dataclass
@@ -38,11 +38,12 @@ class Params:
     """Weights of the type-level conditional logit, its decision threshold, and the document detector."""
 
     cand_w: list[float] = field(
-        default_factory=lambda: [0.6, 0.2, 0.3, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0, -0.5, 0.2, -2.0, -6.0]
+        default_factory=lambda: [0.6, 0.2, 0.3, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0, -0.5, 0.2,
+                                 -2.0, -6.0]
     )
     keep_w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
-    threshold: float = 0.6
-    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 1.0, 0.0, -4.0])
+    threshold: float = 0.3  # minimum margin p(best original) - p(kept as is) for a change
+    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, -4.0])
     max_candidates: int = 40
     detect_max_candidates: int = 12
     fitted_on: str = "hand-set starting point (not fitted)"

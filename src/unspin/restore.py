@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 LN10 = math.log(10.0)
 MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
+SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
@@ -98,6 +99,15 @@ class TypeDecision:
     @property
     def p_best(self) -> float:
         return float(self.posterior[self.best + 1])
+
+    @property
+    def margin(self) -> float:
+        """How much likelier the best original is than the span standing for itself.
+
+        Under word error rate, rewriting a substituted span with a wrong synonym costs nothing, while
+        rewriting an untouched one costs a word: so the change is decided on this margin, not on p_best.
+        """
+        return float(self.posterior[self.best + 1] - self.posterior[0]) if self.best >= 0 else -1.0
 
 
 @dataclass
@@ -233,11 +243,10 @@ class Decoder:
 
         order = self.lm.order
         use = occ[:MAX_OCCURRENCES]
-        gains = np.zeros((len(opts), len(use)))
         spun_words = key.split()
-        alt_words = [o.original.split() for o in opts]
         st_a, st_b = kenlm.State(), kenlm.State()
-        for k, (i, j) in enumerate(use):
+        contexts = []
+        for i, j in use:
             left, bos = self._left(reading, sent, i, order - 1)
             right, eos = self._right(reading, sent, j, order - 1)
             base = kenlm.State()
@@ -246,8 +255,22 @@ class Decoder:
             else:
                 model.NullContextWrite(base)
             for w in left:
-                model.BaseScore(base, w, st_a)
-                base, st_a = st_a, base
+                nxt = kenlm.State()
+                model.BaseScore(base, w, nxt)
+                base = nxt
+            contexts.append((base, right, eos))
+        if len(opts) > SHORTLIST:
+            # Stage 1: the candidate and one word of right context, in a few occurrences, picks a shortlist.
+            pre = np.zeros(len(opts))
+            for base, right, _ in contexts[:4]:
+                ref = self._tail(model, base, spun_words, right[:1], False, st_a, st_b)
+                for c, o in enumerate(opts):
+                    pre[c] += self._tail(model, base, o.original.split(), right[:1], False, st_a, st_b) - ref
+            keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
+            opts = [opts[c] for c in sorted(keep_idx)]
+        alt_words = [o.original.split() for o in opts]
+        gains = np.zeros((len(opts), len(use)))
+        for k, (base, right, eos) in enumerate(contexts):
             ref = self._tail(model, base, spun_words, right, eos, st_a, st_b)
             for c, words in enumerate(alt_words):
                 gains[c, k] = self._tail(model, base, words, right, eos, st_a, st_b) - ref
@@ -321,7 +344,7 @@ class Decoder:
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
         """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
-        proposals = [(d.p_best, i, j, d) for d in decisions if d.best >= 0 and d.p_best >= threshold
+        proposals = [(d.margin, i, j, d) for d in decisions if d.best >= 0 and d.margin >= threshold
                      for (i, j) in d.occurrences]
         proposals.sort(key=lambda p: (-p[0], p[1]))
         taken: set[int] = set()

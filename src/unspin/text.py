@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 # Words keep internal apostrophes ("don't", "O'Neill"); numbers keep internal separators ("3.5", "1,000").
 _TOKEN_RE = re.compile(
@@ -51,7 +51,7 @@ def sentences(tokens: list[Token]) -> Iterator[tuple[int, int]]:
     start = 0
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        end_here = tok.text in _SENT_END and (i + 1 == n or not tokens[i + 1].text in _SENT_END)
+        end_here = tok.text in _SENT_END and (i + 1 == n or tokens[i + 1].text not in _SENT_END)
         if end_here:
             yield start, i + 1
             start = i + 1

@@ -89,7 +89,8 @@ def process_line(line: str) -> tuple[str, str | None, bool, int]:
     try:
         row = json.loads(line)
     except ValueError as exc:
-        return json.dumps({"unspin": None, "unspin_error": f"invalid JSON: {exc}", "line": line[:200]}), "invalid-json", False, 0
+        row = {"unspin": None, "unspin_error": f"invalid JSON: {exc}", "line": line[:200]}
+        return json.dumps(row), "invalid-json", False, 0
     if not isinstance(row, dict):
         row = {"value": row}
         return _fail(row, "row is not a JSON object", "not-an-object")
