@@ -132,12 +132,8 @@ def score_restore(
     s_starts = np.array([st for _, st, _ in s], dtype=np.int64)
     in_sub = np.zeros(len(o), dtype=bool)
     for sub in subs:
-        oi = slice(
-            int(np.searchsorted(o_starts, sub.orig_start)), int(np.searchsorted(o_starts, sub.orig_end))
-        )
-        si = slice(
-            int(np.searchsorted(s_starts, sub.spun_start)), int(np.searchsorted(s_starts, sub.spun_end))
-        )
+        oi = slice(int(np.searchsorted(o_starts, sub.orig_start)), int(np.searchsorted(o_starts, sub.orig_end)))
+        si = slice(int(np.searchsorted(s_starts, sub.spun_start)), int(np.searchsorted(s_starts, sub.spun_end)))
         in_sub[oi] = True
         # Restored: every original word is back and every word the spinner brought in is gone.
         if o_kept[oi].all() and not (s_kept[si] & ~s_shared[si]).any():

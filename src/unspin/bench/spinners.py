@@ -185,11 +185,7 @@ class Spinner:
             n, repl = hit
             first, last = tokens[i], tokens[i + n - 1]
             span = text[first.start : last.end]
-            if (
-                n > 1
-                and not self.capitalised_names
-                and any(t.text[0].isupper() for t in tokens[i + 1 : i + n])
-            ):
+            if n > 1 and not self.capitalised_names and any(t.text[0].isupper() for t in tokens[i + 1 : i + n]):
                 i += 1
                 continue
             repl = match_case_phrase(repl, span) if (" " in repl or n > 1) else match_case(repl, tok.text)
