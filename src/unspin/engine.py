@@ -61,7 +61,7 @@ class Engine:
     def analyse(self, text: str, *, detect_only: bool = False) -> list[Analysis]:
         _check(text)
         limit = self.params.detect_max_candidates if detect_only else self.params.max_candidates
-        passes = 1 if detect_only else 2
+        passes = 1 if detect_only else 3  # later passes re-decide only types next to a change
         return [self.decoder.analyse(seg, off, limit=limit, passes=passes) for off, seg in _segments(text)]
 
     def restore(self, text: str) -> RestoreResult:

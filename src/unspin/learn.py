@@ -153,13 +153,25 @@ def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> Channel
 
 
 def learn_phrases(pairs: Iterable[tuple[str, str]]) -> ChannelTable:
-    """A table from a phrase list (tortured -> expected), each pair taken as one observed rewrite."""
+    """A table from a phrase list (tortured -> expected): each whole pair, and the word swaps inside it.
+
+    Tortured phrases are built word by word ("profound learning" -> "deep learning"), so the word-level
+    rewrites generalise to phrases the list does not hold ("profound neural network").
+    """
     rewrites: Counter[tuple[str, str]] = Counter()
+    kept: Counter[str] = Counter()
     for spun, original in pairs:
         a, b = " ".join(_words(spun)), " ".join(_words(original))
-        if a and a != b:
-            rewrites[a, b] += 1
-    return _table(rewrites, Counter(), 1)
+        if not a or a == b:
+            continue
+        rewrites[a, b] += 1
+        inner = [(x, y) for x, y in align(a, b) if x != a]
+        for x, y in inner:
+            if x == y:
+                kept[x] += 1
+            else:
+                rewrites[x, y] += 1
+    return _table(rewrites, kept, 1)
 
 
 def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: int) -> ChannelTable:

@@ -13,6 +13,8 @@ CANDIDATE_FEATURES = (
     "lm_sum",  # summed log-probability gain over all occurrences (nats, clipped)
     "lm_mean",  # mean gain per occurrence
     "lm_min",  # the worst occurrence: one context that rejects the original counts against it
+    "ctx_mean",  # mean gain beyond what word frequency alone predicts (natural text averages about zero)
+    "ctx_sum",  # the same summed over occurrences: pooled evidence that does not grow with frequency bias
     "wordnet",
     "mythes",
     "moby",
@@ -38,8 +40,8 @@ class Params:
     """Weights of the type-level conditional logit, its decision threshold, and the document detector."""
 
     cand_w: list[float] = field(
-        default_factory=lambda: [0.6, 0.2, 0.3, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0, -0.5, 0.2,
-                                 -2.0, -6.0]
+        default_factory=lambda: [0.6, 0.2, 0.3, 0.0, 0.0, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0,
+                                 -0.5, 0.2, -2.0, -6.0]
     )
     keep_w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     threshold: float = 0.3  # minimum margin p(best original) - p(kept as is) for a change

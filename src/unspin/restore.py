@@ -150,12 +150,15 @@ class Decoder:
         return any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
 
     def options(self, key: str, limit: int) -> list[Option]:
+        if len(self._zipf_cache) > 200_000:  # bounded memo tables for long corpus runs
+            self._zipf_cache.clear()
+            self._known.clear()
         found: dict[str, Option] = {}
         for table in self.channels:
             for e in table.get(key):
                 if e.original != key and e.original not in found:
                     found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original))
-        for c in self.lexicon.candidates(key, exclude=self.exclude)[:limit]:
+        for c in self.lexicon.candidates(key, exclude=self.exclude, limit=limit)[:limit]:
             if c.original == key:
                 continue
             opt = found.get(c.original)
@@ -324,6 +327,12 @@ class Decoder:
         f[:, _F["lm_min"]] = gains.min(axis=1)
         zs = self._zipf(key)
         n_spun = key.count(" ") + 1
+        z = np.array([o.zipf for o in opts])
+        # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
+        prior = np.clip((z - zs) * LN10, -15.0, 15.0)
+        ctx = gains - prior[:, None]
+        f[:, _F["ctx_mean"]] = ctx.mean(axis=1)
+        f[:, _F["ctx_sum"]] = np.clip(ctx.sum(axis=1), -40.0, 40.0) / 4.0
         src = np.array([o.sources for o in opts], dtype=np.int64)
         for name, bit in _SOURCE_FEATURES:
             f[:, _F[name]] = (src & bit) > 0
@@ -332,7 +341,6 @@ class Decoder:
         f[:, _F["learned_logp"]] = np.where(lp > 0, np.log(np.maximum(lp, 1e-9)) + 3.0, 0.0)
         f[:, _F["rank"]] = [o.rank for o in opts]
         f[:, _F["similarity"]] = [o.similarity for o in opts]
-        z = np.array([o.zipf for o in opts])
         f[:, _F["zipf"]] = z / 8.0
         f[:, _F["zipf_gain"]] = (z - zs) / 8.0
         f[:, _F["len_diff"]] = [(o.original.count(" ") + 1 if o.original else 0) - n_spun for o in opts]

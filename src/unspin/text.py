@@ -72,7 +72,8 @@ def match_case(word: str, model: str) -> str:
     if not model or not word:
         return word
     if model.isupper() and len(model) > 1:
-        return word.upper()
+        # An acronym a spinner wrote for a word ("PC" for "computer") does not make the word an acronym.
+        return word if len(word) > len(model) + 2 else word.upper()
     if model[0].isupper():
         return word[0].upper() + word[1:]
     return word

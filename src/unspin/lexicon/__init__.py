@@ -87,6 +87,9 @@ def score(sources: int, rank: float, similarity: float, zipf: float, extra_words
     )
 
 
+CACHE_LIMIT = 100_000  # memoised lookups per instance before the memo tables are emptied
+
+
 class Lexicon:
     """A compiled reverse thesaurus, opened read-only; candidate lists are cached per instance."""
 
@@ -140,9 +143,13 @@ class Lexicon:
             self._keys[spun] = hit
         return hit
 
-    def candidates(self, spun: str, exclude: Source = NO_SOURCE) -> list[Candidate]:
-        """Originals that a spinner could have replaced with `spun`, inflected like it, best first."""
-        ck = (spun, int(exclude))
+    def candidates(self, spun: str, exclude: Source = NO_SOURCE, limit: int | None = None) -> list[Candidate]:
+        """Originals that a spinner could have replaced with `spun`, inflected like it, best first.
+
+        With `limit`, only the best `limit` stored records of each reading are expanded (records are stored
+        best first), which is what makes lookups cheap when the caller keeps the top few anyway.
+        """
+        ck = (spun, int(exclude) | ((limit or 0) << 16))
         cached = self._cache.get(ck)
         if cached is not None:
             return cached
@@ -151,11 +158,16 @@ class Lexicon:
         words = self._vocab()
         merged: dict[str, list[float]] = {}
         for key, upos, tags in self._analyse(spun):
+            taken = 0
             for rec in self._records(key):
                 orig_id, pos, src, sim = rec[:4]
                 src &= keep_bits
                 if not src:
                     continue
+                if limit is not None:
+                    taken += 1
+                    if taken > limit:
+                        break
                 lemma = words[orig_id]
                 if pos == FIXED:
                     if key != spun:  # fixed strings answer only the exact surface form
@@ -189,6 +201,11 @@ class Lexicon:
             )
         scored.sort()
         out = [Candidate(o, _SOURCE_OF[b], s, r, z) for _, o, b, r, s, z in scored]
+        if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
+            self._cache.clear()
+            self._recs.clear()
+            self._analyses.clear()
+            self._infl.clear()
         self._cache[ck] = out
         return out
 
