@@ -33,6 +33,8 @@ fi
 bash scripts/build_kenlm_tools.sh .venv/bin
 
 if [ "$MODE" = "--test" ]; then
+  .venv/bin/ruff check src tests scripts
+  .venv/bin/mypy src
   exec .venv/bin/python -m pytest -q
 fi
 .venv/bin/unspin restore example

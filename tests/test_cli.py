@@ -1,8 +1,6 @@
 import json
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 SPUN = ROOT / "examples" / "spun.txt"

@@ -11,7 +11,8 @@ TORTURED = Path(__file__).resolve().parents[2] / "shared" / "data" / "tortured" 
 
 
 def test_align_finds_word_and_length_changing_rewrites():
-    got = [p for p in align("They make use of the White Home daily.", "They use the White House daily.") if p[0] != p[1]]
+    pairs = align("They make use of the White Home daily.", "They use the White House daily.")
+    got = [p for p in pairs if p[0] != p[1]]
     assert ("make use of", "use") in got
     assert ("home", "house") in got
 

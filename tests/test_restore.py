@@ -35,15 +35,27 @@ def test_restoring_the_example_brings_it_closer_to_the_original(engine):
     res = engine.restore(SPUN)
     assert _wer(res.text, ORIGINAL) < 0.8 * _wer(SPUN, ORIGINAL)
     originals = {c.original.lower() for c in res.changes}
-    assert {"budget", "schools"} & originals
+    assert {"schools", "city", "meeting"} <= originals
 
 
-def test_classic_spins_are_undone(engine):
-    text = ("The White Home said on Monday that the inventory market fell sharply. "
-            "The White Home also said the inventory market would recover.")
+def test_thesaurus_spins_are_undone(engine):
+    text = ("Police said the inventory market fell sharply on Monday. "
+            "Traders said the inventory market would recover by the end of the week.")
     res = engine.restore(text)
-    assert "White House" in res.text
     assert "stock market" in res.text
+    assert "Police said" in res.text
+
+
+def test_one_learned_article_teaches_a_content_farm_dictionary():
+    from unspin import Engine, learn_pairs
+
+    table = learn_pairs([("The White Home said the Supreme Courtroom will rule in the Center East case.",
+                          "The White House said the Supreme Court will rule in the Middle East case.")])
+    res = Engine(channels=[table]).restore(
+        "A spokesman for the White Home said the Center East talks would resume after the Supreme Courtroom ruling.")
+    assert "White House" in res.text
+    assert "Middle East" in res.text
+    assert "Supreme Court ruling" in res.text
 
 
 def test_clean_text_comes_back_unchanged(engine):

@@ -33,13 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="input file, - for standard input, or 'example' for the built-in one")
     p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
     p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
-    _fmt(p), _models(p)
+    _fmt(p)
+    _models(p)
 
     p = sub.add_parser("detect", help="probability that the text was spun, and the suspicious spans")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
     p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
-    _fmt(p), _models(p)
+    _fmt(p)
+    _models(p)
 
     p = sub.add_parser("clean", help="strip page boilerplate from scraped text or HTML")
     p.add_argument("file", metavar="FILE")

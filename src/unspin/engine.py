@@ -11,6 +11,8 @@ from pathlib import Path
 from .detect import DetectResult, document_features, spans, spin_probability
 from .errors import E, UnspinError
 from .learn import ChannelTable
+from .lexicon import Lexicon
+from .lm import NgramLM
 from .params import Params
 from .restore import Analysis, Decoder, RestoreResult, apply_changes
 
@@ -40,22 +42,19 @@ class Engine:
 
     def __init__(
         self,
-        lexicon: object | str | os.PathLike[str] | None = None,
-        lm: object | str | os.PathLike[str] | None = None,
+        lexicon: Lexicon | str | os.PathLike[str] | None = None,
+        lm: NgramLM | str | os.PathLike[str] | None = None,
         channels: Sequence[ChannelTable | str | os.PathLike[str]] = (),
         exclude_sources: int = 0,
         params: Params | str | os.PathLike[str] | None = None,
         pool: bool = True,
     ) -> None:
-        from .lexicon import Lexicon
-        from .lm import NgramLM
-
         self.lexicon = lexicon if isinstance(lexicon, Lexicon) else (
             Lexicon(lexicon) if lexicon is not None else Lexicon.default())
-        self.lm = lm if isinstance(lm, NgramLM) else (NgramLM(lm) if lm is not None else NgramLM.default())
+        self.lm = lm if isinstance(lm, NgramLM) else (NgramLM(Path(lm)) if lm is not None else NgramLM.default())
         self.channels = [c if isinstance(c, ChannelTable) else ChannelTable.load(c) for c in channels]
-        self.params = params if isinstance(params, Params) else Params.load(params)
-        self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,  # type: ignore[arg-type]
+        self.params = params if isinstance(params, Params) else Params.load(None if params is None else Path(params))
+        self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
                                exclude_sources=int(exclude_sources), pool=pool)
 
     def analyse(self, text: str, *, detect_only: bool = False) -> list[Analysis]:

@@ -175,17 +175,19 @@ def learn_phrases(pairs: Iterable[tuple[str, str]]) -> ChannelTable:
 
 
 def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: int) -> ChannelTable:
-    direct = {k: v for k, v in rewrites.items() if v >= min_count}
-    general: Counter[tuple[str, str]] = Counter()
+    direct: dict[tuple[str, str], float] = {k: float(v) for k, v in rewrites.items() if v >= min_count}
+    general: dict[tuple[str, str], float] = {}
     for (a, b), n in direct.items():
         for ga, gb in _inflections(a, b):
             if (ga, gb) not in direct:
-                general[ga, gb] += 0.5 * n  # seen only through its lemma: half weight
-    totals: Counter[str] = Counter()
-    for (a, _), n in {**general, **direct}.items():
-        totals[a] += n
+                general[ga, gb] = general.get((ga, gb), 0.0) + 0.5 * n  # seen only via its lemma: half weight
+    totals: dict[str, float] = defaultdict(float)
+    merged = {**general, **direct}
+    for (a, _), x in merged.items():
+        totals[a] += x
     table: dict[str, list[Entry]] = defaultdict(list)
-    for (a, b), n in {**general, **direct}.items():
+    for (a, b), x in merged.items():
+        n = x
         table[a].append(Entry(a, b, n, n / (totals[a] + kept[a])))
     for v in table.values():
         v.sort(key=lambda e: -e.prob)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
 from .text import Token, lm_form, match_case_phrase, sentences, tokenize
 
@@ -158,7 +159,7 @@ class Decoder:
             for e in table.get(key):
                 if e.original != key and e.original not in found:
                     found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original))
-        for c in self.lexicon.candidates(key, exclude=self.exclude, limit=limit)[:limit]:
+        for c in self.lexicon.candidates(key, exclude=Source(self.exclude), limit=limit)[:limit]:
             if c.original == key:
                 continue
             opt = found.get(c.original)
@@ -368,7 +369,7 @@ class Decoder:
     def _apply_reading(self, tokens: list[Token], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
         reading = [[lm_form(t.text)] for t in tokens]
-        changed = []
+        changed: list[int] = []
         for i, j, d in self.chosen(decisions, self.params.threshold):
             reading[i] = d.options[d.best].original.split()
             for k in range(i + 1, j):

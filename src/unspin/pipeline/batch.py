@@ -51,7 +51,7 @@ def open_text(path: str, mode: str = "r") -> IO[str]:
 
         return sys.stdin if "r" in mode else sys.stdout
     if path.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")  # type: ignore[arg-type]
+        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")  # type: ignore[type-var]  # GzipFile is a binary buffer
     return open(path, mode, encoding="utf-8")
 
 
