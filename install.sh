@@ -23,7 +23,10 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 if [ "$MODE" = "--test" ]; then
-  .venv/bin/pip install -q -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+  # The benchmark's BERT-cost baseline: torch pinned to the CPU build this machine kind carries on disk
+  # (an unpinned torch would pull a multi-GB CUDA build).
+  .venv/bin/pip install -q 'torch==2.13.0' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[test,bert]' 2>&1 | grep -v "^WARNING: Location" || true
 else
   .venv/bin/pip install -q -e . 2>&1 | grep -v "^WARNING: Location" || true
 fi

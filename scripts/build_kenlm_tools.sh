@@ -46,7 +46,9 @@ fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 log "fetching kenlm==$KENLM_VERSION sdist with $PIP"
-# --no-build-isolation: pip must not compile the sdist's build requirements (cmake) just to download it.
+# --no-build-isolation: pip must not compile the sdist's build requirements (cmake) just to download it;
+# it then prepares the sdist's metadata with this environment's setuptools and wheel, so make sure of them.
+$PIP install --quiet "setuptools>=61" wheel >&2
 $PIP download --quiet --no-deps --no-build-isolation --no-binary :all: "kenlm==$KENLM_VERSION" -d "$WORK" >&2
 tar xzf "$WORK"/kenlm-*.tar.gz -C "$WORK"
 SRC=$(echo "$WORK"/kenlm-*/)
