@@ -29,19 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"unspin {_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("restore", help="write back the most likely original wording")
-    p.add_argument("file", metavar="FILE", help="input file, - for standard input, or 'example' for the built-in one")
-    p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
-    p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
-    _fmt(p)
-    _models(p)
-
-    p = sub.add_parser("detect", help="probability that the text was spun, and the suspicious spans")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
-    p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
-    _fmt(p)
-    _models(p)
+    for name, what in (("restore", "write back the most likely original wording"),
+                       ("detect", "probability that the text was spun, and the suspicious spans")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("file", metavar="FILE", help="input file, - for standard input, or 'example' (built in)")
+        p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
+        p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
+        _fmt(p)
+        _models(p)
 
     p = sub.add_parser("clean", help="strip page boilerplate from scraped text or HTML")
     p.add_argument("file", metavar="FILE")
