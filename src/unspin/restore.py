@@ -79,6 +79,7 @@ class Option:
     similarity: float = 0.0
     zipf: float = 0.0
     learned_p: float = 0.0
+    row: np.ndarray | None = None  # the features that do not depend on context, computed once
 
 
 @dataclass
@@ -144,6 +145,7 @@ class Decoder:
         self.kw = np.asarray(params.keep_w, dtype=np.float64)
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
         self._zipf_cache: dict[str, float] = {}
+        self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
 
     # -- candidates -------------------------------------------------------------------------------------
@@ -151,9 +153,17 @@ class Decoder:
         return any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
 
     def options(self, key: str, limit: int) -> list[Option]:
-        if len(self._zipf_cache) > 200_000:  # bounded memo tables for long corpus runs
-            self._zipf_cache.clear()
-            self._known.clear()
+        got = self._opt_cache.get((key, limit))
+        if got is None:
+            if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
+                self._opt_cache.clear()
+                self._zipf_cache.clear()
+                self._known.clear()
+            got = self._options(key, limit)
+            self._opt_cache[key, limit] = got
+        return got
+
+    def _options(self, key: str, limit: int) -> list[Option]:
         found: dict[str, Option] = {}
         for table in self.channels:
             for e in table.get(key):
@@ -264,12 +274,12 @@ class Decoder:
                 base = nxt
             contexts.append((base, right, eos))
         if len(opts) > SHORTLIST:
-            # Stage 1: the candidate and one word of right context, in a few occurrences, picks a shortlist.
+            # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             pre = np.zeros(len(opts))
-            for base, right, _ in contexts[:4]:
-                ref = self._tail(model, base, spun_words, right[:1], False, st_a, st_b)
+            for base, _, _ in contexts[:4]:
+                ref = self._tail(model, base, spun_words, [], False, st_a, st_b)
                 for c, o in enumerate(opts):
-                    pre[c] += self._tail(model, base, o.original.split(), right[:1], False, st_a, st_b) - ref
+                    pre[c] += self._tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
         alt_words = [o.original.split() for o in opts]
@@ -321,34 +331,38 @@ class Decoder:
         return words[:n], eos
 
     def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
-        f = np.empty((len(opts), len(CANDIDATE_FEATURES)))
+        zs = self._zipf(key)
+        n_spun = key.count(" ") + 1
+        for o in opts:
+            if o.row is None:
+                o.row = self._static_row(o, zs, n_spun)
+        f = np.stack([o.row for o in opts])
         gains = np.clip(gains, -15.0, 15.0)
         f[:, _F["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
         f[:, _F["lm_mean"]] = gains.mean(axis=1)
         f[:, _F["lm_min"]] = gains.min(axis=1)
-        zs = self._zipf(key)
-        n_spun = key.count(" ") + 1
-        z = np.array([o.zipf for o in opts])
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        prior = np.clip((z - zs) * LN10, -15.0, 15.0)
+        prior = np.clip((f[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0, 15.0)
         ctx = gains - prior[:, None]
         f[:, _F["ctx_mean"]] = ctx.mean(axis=1)
         f[:, _F["ctx_sum"]] = np.clip(ctx.sum(axis=1), -40.0, 40.0) / 4.0
-        src = np.array([o.sources for o in opts], dtype=np.int64)
-        for name, bit in _SOURCE_FEATURES:
-            f[:, _F[name]] = (src & bit) > 0
-        lp = np.array([o.learned_p for o in opts])
-        f[:, _F["learned"]] = lp > 0
-        f[:, _F["learned_logp"]] = np.where(lp > 0, np.log(np.maximum(lp, 1e-9)) + 3.0, 0.0)
-        f[:, _F["rank"]] = [o.rank for o in opts]
-        f[:, _F["similarity"]] = [o.similarity for o in opts]
-        f[:, _F["zipf"]] = z / 8.0
-        f[:, _F["zipf_gain"]] = (z - zs) / 8.0
-        f[:, _F["len_diff"]] = [(o.original.count(" ") + 1 if o.original else 0) - n_spun for o in opts]
-        f[:, _F["n_sources"]] = [_POPCOUNT[o.sources & 31] / 2.0 for o in opts]
-        f[:, _F["oov"]] = [float(not self._in_lm(o.original)) if o.original else 0.0 for o in opts]
-        f[:, _F["bias"]] = 1.0
         return f
+
+    def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
+        r = np.zeros(len(CANDIDATE_FEATURES))
+        for name, bit in _SOURCE_FEATURES:
+            r[_F[name]] = float(bool(o.sources & bit))
+        r[_F["learned"]] = float(o.learned_p > 0)
+        r[_F["learned_logp"]] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
+        r[_F["rank"]] = o.rank
+        r[_F["similarity"]] = o.similarity
+        r[_F["zipf"]] = o.zipf / 8.0
+        r[_F["zipf_gain"]] = (o.zipf - zs) / 8.0
+        r[_F["len_diff"]] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
+        r[_F["n_sources"]] = _POPCOUNT[o.sources & 31] / 2.0
+        r[_F["oov"]] = float(not self._in_lm(o.original)) if o.original else 0.0
+        r[_F["bias"]] = 1.0
+        return r
 
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
