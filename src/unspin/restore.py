@@ -333,10 +333,12 @@ class Decoder:
     def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
         zs = self._zipf(key)
         n_spun = key.count(" ") + 1
+        rows: list[np.ndarray] = []
         for o in opts:
             if o.row is None:
                 o.row = self._static_row(o, zs, n_spun)
-        f = np.stack([o.row for o in opts])
+            rows.append(o.row)
+        f = np.stack(rows)
         gains = np.clip(gains, -15.0, 15.0)
         f[:, _F["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
         f[:, _F["lm_mean"]] = gains.mean(axis=1)
