@@ -45,3 +45,17 @@ def test_batch_row_equals_the_single_document_command(tmp_path):
     single.write_text(SPUN, encoding="utf-8")
     direct = json.loads(run_cli("restore", str(single), "--format", "json").stdout)
     assert json.loads(out.read_text())["unspin"] == direct
+
+
+def test_batch_cleans_first_and_keeps_offsets_in_the_row_text(tmp_path):
+    page = ("Home | News | Sport | Weather\n30.9 C London, Tuesday\n\n" + SPUN +
+            "\n\nLEAVE A REPLY\nPlease enter your comment!\nPlease enter your name here\n")
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": page}) + "\n")
+    out = tmp_path / "out.jsonl"
+    p = run_cli("batch", str(src), str(out), "--task", "restore", "--clean", "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(out.read_text())["unspin"]
+    assert "LEAVE A REPLY" not in res["text"] and res["changes"]
+    for c in res["changes"]:
+        assert page[c["start"] : c["end"]] == c["spun"]
