@@ -112,3 +112,12 @@ def test_clean_first_keeps_offsets_in_the_raw_page(tmp_path):
         assert page[s["start"] : s["end"]] == s["text"]
     cleaned = json.loads(run_cli("clean", str(f), "--format", "json").stdout)
     assert cleaned["removed"] and "Please enter your comment" not in cleaned["text"]
+
+
+def test_a_20_mb_single_line_is_refused_at_once_with_a_reason(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("the inventory market fell again and " * 560000, encoding="utf-8")  # ~20 MB, one line
+    p = run_cli("restore", str(big), timeout=60)
+    assert p.returncode == 2
+    err = p.stderr.decode().strip()
+    assert "E012" in err and "\n" not in err

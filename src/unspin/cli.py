@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", metavar="FILE", help="input file, - for standard input, or 'example' (built in)")
         p.add_argument("--clean", action="store_true", help="strip page boilerplate first")
         p.add_argument("--html", action="store_true", help="with --clean: the input is HTML")
+        p.add_argument("--max-mb", type=float, default=5.0, help="refuse larger inputs (default 5)")
         _fmt(p)
         _models(p)
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     p.add_argument("--clean", action="store_true", help="strip boilerplate before restore/detect")
     p.add_argument("--html", action="store_true", help="the text fields hold HTML")
+    p.add_argument("--max-mb", type=float, default=5.0, help="rows with larger texts fail with a reason")
     _models(p)
 
     p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
@@ -109,7 +111,10 @@ def _input(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd in ("restore", "detect"):
+        from .engine import check_size
+
         text = _input(args)
+        check_size(text, args.max_mb)
         engine = _engine(args)
         if args.clean:
             from .engine import run_on_clean
@@ -147,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
         from .pipeline.batch import BatchConfig, run_batch
 
         cfg = BatchConfig(task=args.task, text_field=args.text_field, workers=args.workers,
-                          clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm)
+                          clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm,
+                          max_mb=args.max_mb)
         stats = run_batch(args.inp, args.out, cfg)
         errs = ", ".join(f"{k}: {v}" for k, v in stats.errors.most_common()) or "none"
         print(f"{stats.rows} rows, {stats.spun} spun, errors: {errs}; "

@@ -46,15 +46,13 @@ class DetectResult:
         }
 
 
-def document_features(analyses: Sequence[Analysis]) -> np.ndarray:
-    """Aggregate per-word substitution probabilities into the detector's feature vector."""
-    parts = [_token_view(an) for an in analyses]
-    p = np.concatenate([pt for pt, _ in parts]) if parts else np.zeros(0)
-    gain = sum(g for _, g in parts)
-    return features_from(p, gain)
+def features_of_views(views: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
+    """The detector's feature vector from the token views of a document's segments."""
+    p = np.concatenate([pt for pt, _ in views]) if views else np.zeros(0)
+    return features_from(p, sum(g for _, g in views))
 
 
-def _token_view(an: Analysis) -> tuple[np.ndarray, float]:
+def token_view(an: Analysis) -> tuple[np.ndarray, float]:
     """P(substituted) of every word token (the likeliest covering type), and the summed LM gain of changes."""
     best = np.zeros(len(an.tokens))
     gain = 0.0

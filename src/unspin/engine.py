@@ -8,19 +8,21 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .detect import DetectResult, document_features, spans, spin_probability
+from .detect import DetectResult, Span, features_of_views, spans, spin_probability, token_view
 from .errors import E, UnspinError
 from .learn import ChannelTable
 from .lexicon import Lexicon
 from .lm import NgramLM
 from .params import Params
-from .restore import Analysis, Decoder, RestoreResult, apply_changes
+from .restore import Analysis, Change, Decoder, RestoreResult, apply_changes
 
 log = logging.getLogger("unspin")
 log.addHandler(logging.NullHandler())
 
 # Pooling evidence per word type is done within a segment; segments bound memory on huge inputs.
 SEGMENT_CHARS = 100_000
+# The CLI's and batch's default ceiling on one document: at a few thousand words/s, 5 MB is minutes of work.
+MAX_INPUT_MB = 5.0
 
 
 def _segments(text: str, size: int = SEGMENT_CHARS) -> Iterator[tuple[int, str]]:
@@ -57,22 +59,31 @@ class Engine:
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
                                exclude_sources=int(exclude_sources), pool=pool)
 
-    def analyse(self, text: str, *, detect_only: bool = False) -> list[Analysis]:
+    def analyse(self, text: str, *, detect_only: bool = False) -> Iterator[Analysis]:
+        """The decoder's analysis of each segment of `text`, one at a time so memory stays bounded."""
         _check(text)
         limit = self.params.detect_max_candidates if detect_only else self.params.max_candidates
         passes = 1 if detect_only else 3  # later passes re-decide only types next to a change
-        return [self.decoder.analyse(seg, off, limit=limit, passes=passes) for off, seg in _segments(text)]
+        for off, seg in _segments(text):
+            yield self.decoder.analyse(seg, off, limit=limit, passes=passes)
 
     def restore(self, text: str) -> RestoreResult:
-        analyses = self.analyse(text)
-        changes = [c for an in analyses for c in self.decoder.changes(an)]
-        score = spin_probability(document_features(analyses), self.params.detect_w)
+        changes: list[Change] = []
+        views = []
+        for an in self.analyse(text):
+            changes.extend(self.decoder.changes(an))
+            views.append(token_view(an))
+        score = spin_probability(features_of_views(views), self.params.detect_w)
         return RestoreResult(apply_changes(text, changes), score, changes)
 
     def detect(self, text: str) -> DetectResult:
-        analyses = self.analyse(text, detect_only=True)
-        score = spin_probability(document_features(analyses), self.params.detect_w)
-        return DetectResult(score, "spun" if score >= 0.5 else "clean", spans(analyses))
+        found: list[Span] = []
+        views = []
+        for an in self.analyse(text, detect_only=True):
+            found.extend(spans([an]))
+            views.append(token_view(an))
+        score = spin_probability(features_of_views(views), self.params.detect_w)
+        return DetectResult(score, "spun" if score >= 0.5 else "clean", found)
 
 
 def _check(text: str) -> None:
@@ -86,6 +97,12 @@ def _check(text: str) -> None:
 def default_engine() -> Engine:
     """The shared engine behind the module-level functions, built on first use."""
     return Engine()
+
+
+def check_size(text: str, max_mb: float) -> None:
+    size = len(text.encode("utf-8", "surrogatepass")) / 1e6 if len(text) * 4 > max_mb * 1e6 else 0.0
+    if size > max_mb:
+        raise UnspinError(E.TOO_LARGE.format(size=size, limit=max_mb))
 
 
 def load_text(path: str) -> str:

@@ -32,6 +32,7 @@ class BatchConfig:
     html: bool = False
     channels: tuple[str, ...] = ()
     lm: str | None = None
+    max_mb: float = 5.0
 
 
 @dataclass
@@ -113,6 +114,9 @@ def process_line(line: str) -> tuple[str, str | None, bool, int]:
 
 
 def run_task(text: str, cfg: BatchConfig, engine: Any) -> tuple[dict[str, Any], bool]:
+    from ..engine import check_size
+
+    check_size(text, cfg.max_mb)
     if cfg.task == "clean":
         from ..clean import clean
 
