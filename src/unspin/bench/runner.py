@@ -476,7 +476,13 @@ first = time.perf_counter() - t
 text = sys.stdin.read()
 eng.restore(text)
 eng.detect(text)
-print(json.dumps([first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+# ru_maxrss survives exec on Linux: a child forked from a large parent reports the parent's peak.
+# VmHWM is this process image's own peak, so read it where /proc exists.
+try:
+    peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+except (OSError, IndexError, ValueError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([first, peak]))
 """
 
 
