@@ -86,10 +86,18 @@ def doc_record(engine: Engine, text: str, subs: list) -> dict:
             "words": int(words.sum())}
 
 
-def examples_of(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+def _has_learned(feats: np.ndarray) -> bool:
+    from unspin.params import CANDIDATE_FEATURES
+
+    return bool(feats[:, CANDIDATE_FEATURES.index("learned")].any())
+
+
+def examples_of(records: list[dict], learned_only: bool = False) -> list[tuple[np.ndarray, np.ndarray, int]]:
     out = []
     for r in records:
         for feats, keepf, opts, occ in r["types"]:
+            if learned_only and not _has_learned(feats):
+                continue
             labels = {g for _, g in occ}
             if len(labels) != 1 or "\x00" in labels:
                 continue
@@ -108,11 +116,14 @@ def _posterior(feats: np.ndarray, keepf: np.ndarray, w: np.ndarray, kw: np.ndarr
     return e / e.sum()
 
 
-def outcomes_of(records: list[dict], w: np.ndarray, kw: np.ndarray) -> list[tuple[float, int, int]]:
+def outcomes_of(records: list[dict], w: np.ndarray, kw: np.ndarray,
+                learned: bool | None = None) -> list[tuple[float, int, int]]:
     """(margin, +words fixed / 0 / -words damaged) for every occurrence of every type with a best original."""
     out = []
     for r in records:
         for feats, keepf, opts, occ in r["types"]:
+            if learned is not None and _has_learned(feats) != learned:
+                continue
             post = _posterior(feats, keepf, w, kw)
             b = int(np.argmax(post[1:]))
             margin = float(post[b + 1] - post[0])
@@ -286,6 +297,17 @@ def main() -> int:
     params = Params(cand_w=[round(float(x), 4) for x in w], keep_w=[round(float(x), 4) for x in kw],
                     threshold=round(tau, 3))
     params.detect_w = [round(float(x), 4) for x in fit_detector(detect_rows(records, w, kw, tau))]
+    # Types with a learned-table entry get weights of their own, fitted on those types alone.
+    ex_l = examples_of(records, learned_only=True)
+    if ex_l:
+        lw, lkw, lll = fit_logit(ex_l, len(CANDIDATE_FEATURES), len(KEEP_FEATURES))
+        words_l = sum(r["words"] for r in records if any(_has_learned(t[0]) for t in r["types"]))
+        ltau, lfixed, ldamage = pick_threshold(outcomes_of(records, lw, lkw, learned=True), a.max_damage, words_l)
+        params.learned_w = [round(float(x), 4) for x in lw]
+        params.learned_keep_w = [round(float(x), 4) for x in lkw]
+        params.learned_threshold = round(ltau, 3)
+        print(f"learned-table types: {len(ex_l)}, mean log-lik {lll:.4f}; margin {ltau:.3f}: "
+              f"fixed {lfixed}, damaged {ldamage} of {words_l} words in documents with a table")
     params.fitted_on = (f"{len(jobs)} simulated configurations, {len(records)} held-out Wikipedia documents "
                         f"({words} words), profiles {', '.join(PROFILES)}; scripts/fit_params.py")
     params.save(a.out)

@@ -45,6 +45,11 @@ class Params:
     )
     keep_w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     threshold: float = 0.3  # minimum margin p(best original) - p(kept as is) for a change
+    # Types with an entry from a learned channel table get their own weights: how far to trust a table
+    # is a different question from how far to trust a thesaurus. Empty: use cand_w/keep_w/threshold.
+    learned_w: list[float] = field(default_factory=list)
+    learned_keep_w: list[float] = field(default_factory=list)
+    learned_threshold: float = 0.3
     detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, -4.0])
     max_candidates: int = 40
     detect_max_candidates: int = 12
@@ -62,7 +67,10 @@ class Params:
         data = json.loads(raw)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         p = cls(**known)
-        if len(p.cand_w) != len(CANDIDATE_FEATURES) or len(p.detect_w) != len(DETECT_FEATURES):
+        shapes = (len(p.cand_w), len(p.keep_w), len(p.detect_w))
+        learned_ok = not p.learned_w or (len(p.learned_w), len(p.learned_keep_w)) == (
+            len(CANDIDATE_FEATURES), len(KEEP_FEATURES))
+        if shapes != (len(CANDIDATE_FEATURES), len(KEEP_FEATURES), len(DETECT_FEATURES)) or not learned_ok:
             return cls()  # weights of another feature set: the defaults are safer than a misaligned vector
         return p
 

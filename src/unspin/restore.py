@@ -93,6 +93,7 @@ class TypeDecision:
     keep_features: np.ndarray
     posterior: np.ndarray  # (1 + len(options)): keep first
     best: int  # index into options, or -1 for keep
+    learned: bool = False  # decided with the learned-table weights
 
     @property
     def p_spun(self) -> float:
@@ -143,6 +144,9 @@ class Decoder:
         self.pool = pool
         self.w = np.asarray(params.cand_w, dtype=np.float64)
         self.kw = np.asarray(params.keep_w, dtype=np.float64)
+        self.lw = np.asarray(params.learned_w or params.cand_w, dtype=np.float64)
+        self.lkw = np.asarray(params.learned_keep_w or params.keep_w, dtype=np.float64)
+        self.l_threshold = params.learned_threshold if params.learned_w else params.threshold
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
@@ -291,12 +295,14 @@ class Decoder:
         gains *= LN10
         feats = self._features(key, opts, gains, len(occ))
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
-        scores = np.concatenate(([keep @ self.kw], feats @ self.w))
+        learned = bool(feats[:, _F["learned"]].any())
+        cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
+        scores = np.concatenate(([keep @ ckw], feats @ cw))
         scores -= scores.max()
         post = np.exp(scores)
         post /= post.sum()
         best = int(np.argmax(post)) - 1
-        return TypeDecision(key, occ, opts, feats, keep, post, best)
+        return TypeDecision(key, occ, opts, feats, keep, post, best, learned)
 
     @staticmethod
     def _tail(model: Any, base: Any, words: list[str], right: list[str], eos: bool, a: Any, b: Any) -> float:
@@ -369,7 +375,8 @@ class Decoder:
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
         """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
-        proposals = [(d.margin, i, j, d) for d in decisions if d.best >= 0 and d.margin >= threshold
+        proposals = [(d.margin, i, j, d) for d in decisions
+                     if d.best >= 0 and d.margin >= (self.l_threshold if d.learned else threshold)
                      for (i, j) in d.occurrences]
         proposals.sort(key=lambda p: (-p[0], p[1]))
         taken: set[int] = set()
