@@ -78,3 +78,16 @@ def test_per_type_pooling_changes_every_occurrence_alike(engine):
     fixed = [c for c in res.changes if c.spun.lower() == "inventory"]
     assert len(fixed) in (0, 3)
     assert len({c.original for c in fixed}) <= 1
+
+
+def test_learned_words_compose_into_phrase_candidates(engine):
+    from unspin import Engine
+    from unspin.learn import learn_phrases
+
+    table = learn_phrases([("include extraction", "feature extraction"), ("choice tree", "decision tree")])
+    dec = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder
+    originals = {o.original: o.learned_p for o in dec.options("include choice", 40)}
+    assert originals.get("feature decision", 0) > 0.5
+    assert "include choice" not in originals
+    # One learned word alone composes nothing: that is the single-word entry's job.
+    assert not dec._composed("include the")

@@ -154,7 +154,36 @@ class Decoder:
 
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
-        return any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
+        return (any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
+                or bool(self._composed(key)))
+
+    def _composed(self, key: str) -> dict[str, float]:
+        """Phrase originals built word by word from learned tables, when two or more words have entries.
+
+        A spinner's dictionary rewrites words independently ("include choice" <- "feature selection"), so
+        adjacent learned words must be scored together: apart, each reads oddly next to the other.
+        """
+        if not self.channels or " " not in key or key.count(" ") > 2:
+            return {}
+        per_word: list[list[tuple[str, float]]] = []
+        learned = 0
+        for w in key.split(" "):
+            entries = [(e.original, e.prob) for c in self.channels for e in c.get(w)][:2]
+            if entries:
+                learned += 1
+            stay = max(0.05, 1.0 - sum(p for _, p in entries))
+            per_word.append([(w, stay), *entries])
+        if learned < 2:
+            return {}
+        out: dict[str, float] = {}
+        combos: list[tuple[list[str], float]] = [([], 1.0)]
+        for choices in per_word:
+            combos = [(words + [o], p * q) for words, p in combos for o, q in choices]
+        for words, p in combos:
+            phrase = " ".join(w for w in words if w)
+            if phrase != key and p > out.get(phrase, 0.0):
+                out[phrase] = p
+        return out
 
     def options(self, key: str, limit: int) -> list[Option]:
         got = self._opt_cache.get((key, limit))
@@ -173,6 +202,9 @@ class Decoder:
             for e in table.get(key):
                 if e.original != key and e.original not in found:
                     found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original))
+        for phrase, p in self._composed(key).items():
+            if phrase not in found:
+                found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
         for c in self.lexicon.candidates(key, exclude=Source(self.exclude), limit=limit)[:limit]:
             if c.original == key:
                 continue
