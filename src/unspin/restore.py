@@ -168,7 +168,8 @@ class Decoder:
         per_word: list[list[tuple[str, float]]] = []
         learned = 0
         for w in key.split(" "):
-            entries = [(e.original, e.prob) for c in self.channels for e in c.get(w)][:2]
+            # Only confident entries compose: a noisy table multiplies its noise in every combination.
+            entries = [(e.original, e.prob) for c in self.channels for e in c.get(w) if e.prob >= 0.5][:2]
             if entries:
                 learned += 1
             stay = max(0.05, 1.0 - sum(p for _, p in entries))
