@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import kenlm
 import numpy as np
 
 from .lexicon import Source
@@ -233,21 +234,21 @@ class Decoder:
         return k
 
     # -- lattice ----------------------------------------------------------------------------------------
-    def spans(self, text: str, tokens: list[Token]) -> dict[str, list[tuple[int, int]]]:
+    def spans(self, text: str, tokens: list[Token], forms: list[str]) -> dict[str, list[tuple[int, int]]]:
         """Map each candidate span's lower-cased key to its occurrences (token index ranges)."""
         out: dict[str, list[tuple[int, int]]] = defaultdict(list)
         n = len(tokens)
         for i in range(n):
             if not tokens[i].is_word:
                 continue
-            key = lm_form(tokens[i].text)
+            key = forms[i]
             out[key].append((i, i + 1))
             for j in range(i + 1, min(n, i + self.max_words)):
                 t = tokens[j]
                 gap = text[tokens[j - 1].end : t.start]
                 if not t.is_word or "\n" in gap or (gap and not gap.isspace()):
                     break
-                key = key + " " + lm_form(t.text)
+                key = key + " " + forms[j]
                 if self._has_key(key):
                     out[key].append((i, j + 1))
         return out
@@ -263,8 +264,9 @@ class Decoder:
         for s, (a, b) in enumerate(sentences(tokens)):
             for k in range(a, b):
                 sent[k] = s
-        reading: list[list[str]] = [[lm_form(t.text)] for t in tokens]
-        groups = self.spans(text, tokens)
+        forms = [lm_form(t.text) for t in tokens]
+        reading: list[list[str]] = [[f] for f in forms]
+        groups = self.spans(text, tokens, forms)
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
             groups = {f"{k}\x00{o[0]}": [o] for k, occ in groups.items() for o in occ}
         cands = {}
@@ -277,7 +279,7 @@ class Decoder:
                    for gkey, opts in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
-            reading, changed = self._apply_reading(tokens, list(decided.values()))
+            reading, changed = self._apply_reading(forms, list(decided.values()))
             if not changed:
                 break
             near = {k for i in changed for k in range(i - self.lm.order + 1, i + self.lm.order)}
@@ -290,8 +292,6 @@ class Decoder:
     def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option], reading: list[list[str]],
                 sent: list[int]) -> TypeDecision:
         model = self.lm.model
-        import kenlm
-
         order = self.lm.order
         use = occ[:MAX_OCCURRENCES]
         spun_words = key.split()
@@ -422,9 +422,9 @@ class Decoder:
         out.sort(key=lambda x: x[0])
         return out
 
-    def _apply_reading(self, tokens: list[Token], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
+    def _apply_reading(self, forms: list[str], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
-        reading = [[lm_form(t.text)] for t in tokens]
+        reading = [[f] for f in forms]
         changed: list[int] = []
         for i, j, d in self.chosen(decisions, self.params.threshold):
             reading[i] = d.options[d.best].original.split()
