@@ -226,3 +226,44 @@ def read_pairs(path: str | os.PathLike[str]) -> tuple[list[tuple[str, str]], str
             E.BAD_PAIRS.format(path=path, detail="need JSON Lines or a TSV with spun|tortured and original|expected")
         )
     return [(r[s_col] or "", r[o_col] or "") for r in rows], "phrases"
+
+
+# --- per-group tables (`adapt --group-by`, `batch --channel-dir --group-by`) ---------------------------
+
+GROUPS_FILE = "groups.json"  # {group value: table file name} inside a channel directory
+
+
+def group_table_name(group: str) -> str:
+    """A file name for one group's table that is safe on every file system and unique per group value."""
+    import hashlib
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", group)[:40].strip("._") or "group"
+    return f"{slug}-{hashlib.sha1(group.encode('utf-8')).hexdigest()[:8]}.tsv"
+
+
+def write_channel_dir(tables: dict[str, ChannelTable], path: str | os.PathLike[str]) -> dict[str, str]:
+    """Save one table per group into directory `path` with its `groups.json` index; return the index."""
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    index = {}
+    for group, table in sorted(tables.items()):
+        name = group_table_name(group)
+        table.save(out / name)
+        index[group] = name
+    tmp = out / (GROUPS_FILE + ".tmp")
+    tmp.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, out / GROUPS_FILE)
+    return index
+
+
+def read_channel_dir(path: str | os.PathLike[str]) -> dict[str, Path]:
+    """Map each group value to its table file in a directory written by `write_channel_dir`."""
+    d = Path(path)
+    try:
+        index = json.loads((d / GROUPS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UnspinError(E.BAD_CHANNEL.format(path=d / GROUPS_FILE, detail=exc)) from None
+    if not isinstance(index, dict):
+        raise UnspinError(E.BAD_CHANNEL.format(path=d / GROUPS_FILE, detail="not a JSON object"))
+    return {str(g): d / str(name) for g, name in index.items()}

@@ -870,7 +870,14 @@ def write_outputs(results: dict[str, Any], out: Path) -> None:
 # --- CLI hooks -------------------------------------------------------------------------------------
 
 
+# Sections beyond the core restore/detect suite live in their own modules, unspin.bench.<section>, each with
+# run(suite, out) -> dict and markdown(results) -> str.
+SECTIONS = ("core", "trace", "adapt", "scale", "serve")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--section", choices=SECTIONS, default="core",
+                        help="which benchmark: core restore/detect (default), trace, adapt, scale or serve")
     parser.add_argument("--suite", choices=tuple(SUITES), default="quick", help="quick (≤ 5 min) or full (≤ 45 min)")
     parser.add_argument("--out", type=Path, default=None, help="write results.json, results.md and plots here")
     parser.add_argument("--lexicon", default=None, help="benchmark this lexicon file instead of the shipped one")
@@ -899,6 +906,17 @@ def main(args: argparse.Namespace) -> int:
         failures = gate.check(measured)
         print(json.dumps({"measured": measured, "failures": failures}, indent=1))
         return 1 if failures else 0
+    if args.section != "core":
+        import importlib
+
+        try:
+            mod = importlib.import_module(f"unspin.bench.{args.section}")
+        except ModuleNotFoundError as exc:
+            print(f"unspin bench: the {args.section} section is not available ({exc})", file=sys.stderr)
+            return 2
+        section_results = mod.run(args.suite, args.out)
+        print(mod.markdown(section_results))
+        return 0
     for key in ("lexicon", "lm"):
         if getattr(args, key, None):
             ENGINE_ARGS[key] = getattr(args, key)
