@@ -11,6 +11,8 @@ SUDO=""
 # Thesauri (lexicon rebuilds and the benchmark's spinners) and the compilers for KenLM's tools.
 DEBS="wordnet-base mythes-en-us libaiksaurus-1.2-data build-essential cmake zlib1g-dev libbz2-dev liblzma-dev
       libboost-program-options-dev libboost-system-dev libboost-thread-dev libboost-test-dev"
+# The service's browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+[ "$MODE" = "--test" ] && DEBS="$DEBS chromium"
 missing=$(for p in $DEBS; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"; done)
 if [ -n "$missing" ]; then
   echo "install.sh: apt-get install $missing" >&2
@@ -26,7 +28,7 @@ if [ "$MODE" = "--test" ]; then
   # The benchmark's BERT-cost baseline: torch pinned to the CPU build this machine kind carries on disk
   # (an unpinned torch would pull a multi-GB CUDA build).
   .venv/bin/pip install -q 'torch==2.13.0' 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q -e '.[test,bert]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[test,bert,serve]' 2>&1 | grep -v "^WARNING: Location" || true
 else
   .venv/bin/pip install -q -e . 2>&1 | grep -v "^WARNING: Location" || true
 fi

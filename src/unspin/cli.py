@@ -68,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", type=float, default=5.0, help="rows with larger texts fail with a reason")
     _models(p)
 
+    p = sub.add_parser("serve", help="HTTP API and web page (needs the serve extra)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--index", action="append", default=[], metavar="DIR", help="source index for /v1/trace")
+    p.add_argument("--max-body-mb", type=float, default=2.0, help="larger request bodies get 413 (default 2)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-request time limit (default 60)")
+    p.add_argument("--max-concurrency", type=int, default=32, metavar="N",
+                   help="requests in progress before new ones get 503 + Retry-After (default 32)")
+    p.add_argument("--workers", type=int, default=None, help="engine processes (default min(2, cores); 0: a thread)")
+    p.add_argument("--cache", type=int, default=256, metavar="N", help="recent results kept (default 256; 0: off)")
+    p.add_argument("--cors", action="append", default=[], metavar="ORIGIN", help="allow this origin (CORS off)")
+    p.add_argument("--no-access-log", action="store_true", help="no JSON access log lines on stderr")
+    _models(p)
+
     p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
     try:
         from .bench.runner import add_arguments
@@ -158,6 +172,13 @@ def run(args: argparse.Namespace) -> int:
         errs = ", ".join(f"{k}: {v}" for k, v in stats.errors.most_common()) or "none"
         print(f"{stats.rows} rows, {stats.spun} spun, errors: {errs}; "
               f"{stats.words / max(stats.seconds, 1e-9):.0f} words/s", file=sys.stderr)
+        return 0
+    if cmd == "serve":
+        from .service.server import serve
+
+        serve(args.host, args.port, index=args.index, channels=args.channel, lm=args.lm, max_body_mb=args.max_body_mb,
+              timeout=args.timeout, max_concurrency=args.max_concurrency, workers=args.workers, cache=args.cache,
+              cors_origins=args.cors, access_log=not args.no_access_log)
         return 0
     if cmd == "bench":
         from .bench.runner import main as bench_main

@@ -18,3 +18,12 @@ class E:
     BAD_PAIRS = "E008: cannot read pairs from {path}: {detail}"
     TOO_LARGE = "E012: input is {size:.1f} MB, over the {limit:g} MB limit (raise it with --max-mb, or split the text)"
     MISSING_EXTRA = "E009: {feature} needs the optional dependencies: pip install 'unspin[{extra}]'"
+    # The HTTP service (unspin serve) answers these with a status code and {"error", "code"}.
+    BODY_TOO_LARGE = "E020: request body is over the {limit:g} MB limit (start the service with a larger --max-body-mb)"
+    BAD_MEDIA = "E021: send application/json ({{\"text\": ...}}) or text/plain, not {media}"
+    BAD_BODY = "E022: bad request body: {detail}"
+    BUSY = "E023: the service is busy ({n} requests in progress); retry after {retry} s"
+    TIMEOUT = "E024: the request took longer than the {limit:g} s limit (start the service with a larger --timeout)"
+    NO_INDEX = "E025: trace needs a source index: start the service with --index DIR"
+    WORKER_DIED = "E026: the worker process died while handling the request ({detail})"
+    NO_TRACE = "E027: trace is not available in this installation ({detail})"
