@@ -302,13 +302,16 @@ class ProcessRunner:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         w = await self._acquire(timeout)
+        fd = w.conn.fileno()
+        # uvloop's add_reader leaves the pipe non-blocking; a whole message is sent and received blocking
+        # (the other side is ready and waiting, so that takes no longer than copying it).
+        os.set_blocking(fd, True)
         try:
             w.conn.send((task, req))
         except OSError:
             self._replace(w)
             raise Problem(500, E.WORKER_DIED.format(detail="pipe closed")) from None
         ready: asyncio.Future[None] = loop.create_future()
-        fd = w.conn.fileno()
 
         def readable() -> None:
             if not ready.done():
@@ -322,6 +325,7 @@ class ProcessRunner:
             self._replace(w)
             raise
         loop.remove_reader(fd)
+        os.set_blocking(fd, True)
         if not ready.done():
             log.warning("worker %d killed: request over the %g s limit", w.pid, timeout)
             self._replace(w)
