@@ -20,6 +20,7 @@ from ..errors import E, UnspinError
 
 try:
     from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse, Response
     from fastapi.staticfiles import StaticFiles
     from pydantic import BaseModel, Field
@@ -115,11 +116,14 @@ class VersionOut(BaseModel):
     limits: dict[str, float | int]
 
 
+# What the engine accepts: some non-blank character and no NUL (E001 and E003 otherwise).
+TEXT_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 TEXT_IN = {
     "type": "object",
     "required": ["text"],
     "properties": {
-        "text": {"type": "string", "description": "the document (UTF-8), as the CLI would read it"},
+        "text": {"type": "string", "pattern": TEXT_PATTERN,
+                 "description": "the document, as the CLI would read it: not blank, no NUL characters"},
         "html": {"type": "boolean", "default": False,
                  "description": "the text is HTML: extract the main text first (offsets stay in the input)"},
         "clean": {"type": "boolean", "default": False, "description": "strip page boilerplate first"},
@@ -132,7 +136,7 @@ TRACE_IN = {**TEXT_IN, "properties": {**TEXT_IN["properties"],  # type: ignore[d
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": schema},
-        "text/plain": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string", "pattern": TEXT_PATTERN}},
     }}}
 
 
@@ -436,6 +440,11 @@ def create_app(
     @app.exception_handler(Problem)
     async def on_problem(_request: Request, exc: Problem) -> JSONResponse:
         return _problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors())
+        return _problem_response(Problem(422, E.BAD_BODY.format(detail=detail or "invalid")))
 
     def endpoint(task: str, summary: str, model: type[BaseModel], errors: tuple[int, ...]) -> None:
         schema = TRACE_IN if task == "trace" else TEXT_IN
