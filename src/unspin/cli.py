@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="engine processes (default min(2, cores); 0: a thread)")
     p.add_argument("--cache", type=int, default=256, metavar="N", help="recent results kept (default 256; 0: off)")
     p.add_argument("--cors", action="append", default=[], metavar="ORIGIN", help="allow this origin (CORS off)")
+    p.add_argument("--memo-entries", type=int, default=None, metavar="N",
+                   help="memo entries each engine keeps between requests (default 200000, about 170 MB)")
     p.add_argument("--no-access-log", action="store_true", help="no JSON access log lines on stderr")
     _models(p)
 
@@ -178,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
 
         serve(args.host, args.port, index=args.index, channels=args.channel, lm=args.lm, max_body_mb=args.max_body_mb,
               timeout=args.timeout, max_concurrency=args.max_concurrency, workers=args.workers, cache=args.cache,
-              cors_origins=args.cors, access_log=not args.no_access_log)
+              cors_origins=args.cors, access_log=not args.no_access_log, memo_entries=args.memo_entries)
         return 0
     if cmd == "bench":
         from .bench.runner import main as bench_main

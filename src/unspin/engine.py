@@ -59,6 +59,14 @@ class Engine:
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
                                exclude_sources=int(exclude_sources), pool=pool)
 
+    def trim_memo(self, max_entries: int) -> bool:
+        """Empty the lexicon's and decoder's memo tables if together they hold over `max_entries` entries."""
+        if self.lexicon.memo_size() + self.decoder.memo_size() <= max_entries:
+            return False
+        self.lexicon.clear_memo()
+        self.decoder.clear_memo()
+        return True
+
     def analyse(self, text: str, *, detect_only: bool = False) -> Iterator[Analysis]:
         """The decoder's analysis of each segment of `text`, one at a time so memory stays bounded."""
         _check(text)

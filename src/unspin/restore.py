@@ -157,6 +157,13 @@ class Decoder:
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
 
+    def memo_size(self) -> int:
+        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known)
+
+    def clear_memo(self) -> None:
+        for table in (self._zipf_cache, self._opt_cache, self._known):
+            table.clear()
+
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
         return (any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install 'unspin[serve]'")
 httpx = pytest.importorskip("httpx")
 
-from serving import EXAMPLE, ROOT, Server, free_port, random_text  # noqa: E402
+from .serving import EXAMPLE, ROOT, Server, free_port, random_text  # noqa: E402
 
 SENTENCE = "The inventory market fell after the White Home spoke about the brand-new regulation."
 
@@ -273,3 +273,18 @@ def test_missing_extra_names_it(tmp_path):
                        env=env, timeout=60)
     assert r.returncode == 2
     assert "pip install 'unspin[serve]'" in r.stderr.decode()
+
+
+def test_identical_requests_in_flight_are_answered_once(server):
+    text = random_text(400, seed=42)
+
+    async def burst():
+        async with httpx.AsyncClient(timeout=120) as client:
+            return await asyncio.gather(*[client.post(f"{server.url}/v1/restore", json={"text": text})
+                                          for _ in range(6)])
+
+    rs = asyncio.run(burst())
+    assert all(r.status_code == 200 for r in rs)
+    assert len({r.content for r in rs}) == 1
+    kinds = sorted(r.headers["x-unspin-cache"] for r in rs)
+    assert kinds.count("miss") == 1 and set(kinds) <= {"miss", "shared", "hit"}, kinds

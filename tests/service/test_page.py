@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import pytest
 
@@ -7,7 +8,7 @@ pytest.importorskip("fastapi", reason="the service needs the serve extra: pip in
 httpx = pytest.importorskip("httpx")
 sync_api = pytest.importorskip("playwright.sync_api", reason="the page tests need playwright (test extra)")
 
-from serving import EXAMPLE  # noqa: E402
+from .serving import EXAMPLE  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -50,7 +51,7 @@ def restore(pg, text: str) -> None:
     pg.focus("#input")
     pg.keyboard.press("Control+Enter")
     pg.wait_for_selector("#results:not([hidden])")
-    pg.wait_for_function("document.getElementById('status').textContent.startsWith('Done')")
+    sync_api.expect(pg.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=60_000)
 
 
 def test_paste_see_highlights_open_alternatives_switch_views(page, server, artifacts):
@@ -143,7 +144,7 @@ def test_html_file_is_reduced_to_its_article(page, tmp_path):
                  encoding="utf-8")
     page.set_input_files("#file", str(f))
     page.wait_for_selector("#results:not([hidden])")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('Done')")
+    sync_api.expect(page.locator("#status")).to_have_text(re.compile(r"^Done"), timeout=60_000)
     doc = page.locator("#doc-spun").inner_text()
     assert "Metropolis council approves" in doc and "Copyright" not in doc and "<p>" not in doc
     assert page.locator("#doc-spun button.chg").count() > 0

@@ -133,6 +133,14 @@ class Lexicon:
     def close(self) -> None:
         self._db.close()
 
+    def memo_size(self) -> int:
+        """Entries held in the memo tables (they grow with the vocabulary seen)."""
+        return len(self._recs) + len(self._cache) + len(self._keys) + len(self._analyses) + len(self._infl)
+
+    def clear_memo(self) -> None:
+        for table in (self._recs, self._cache, self._keys, self._analyses, self._infl):
+            table.clear()
+
     # -- lookups -----------------------------------------------------------------------------------
 
     def is_key(self, spun: str) -> bool:

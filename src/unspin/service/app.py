@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ try:
 except ImportError as exc:  # the service is an optional extra
     raise ImportError(E.MISSING_EXTRA.format(feature="unspin serve", extra="serve")) from exc
 
-from .pool import TASKS, EngineSpec, Problem, ProcessRunner, ThreadRunner, bad_input, describe
+from .pool import MEMO_ENTRIES, TASKS, EngineSpec, Problem, ProcessRunner, ThreadRunner, bad_input, describe
 
 log = logging.getLogger("unspin")
 access_log = logging.getLogger("unspin.access")
@@ -308,6 +309,7 @@ class Service:
         self.cache = ResultCache(cache)
         self.max_body_mb = max_body_mb
         self.inflight = 0
+        self._running: dict[bytes, asyncio.Future[bytes]] = {}
         self.seconds_per_request = 0.1  # running mean of a worker's time per request, for Retry-After
 
     def retry_after(self) -> int:
@@ -316,22 +318,50 @@ class Service:
 
     async def call(self, task: str, req: dict[str, Any]) -> Response:
         key = self.cache.key(task, req)
-        hit = self.cache.get(key)
-        if hit is not None:
-            return Response(hit, media_type="application/json", headers={"x-unspin-cache": "hit"})
+        while True:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return Response(hit, media_type="application/json", headers={"x-unspin-cache": "hit"})
+            running = self._running.get(key)
+            if running is None:
+                break
+            try:  # the same request is being answered: share that answer
+                body = await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if running.cancelled():  # its caller went away; answer this one ourselves
+                    continue
+                raise
+            return Response(body, media_type="application/json", headers={"x-unspin-cache": "shared"})
         if self.inflight + self.runner.backlog() >= self.max_concurrency:
             retry = self.retry_after()
             raise Problem(503, E.BUSY.format(n=self.inflight, retry=retry), {"Retry-After": str(retry)})
         self.inflight += 1
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        fut.add_done_callback(_consume)
+        if self.cache.entries > 0:
+            self._running[key] = fut
         t0 = time.perf_counter()
         try:
             body = await self.runner.run(task, req, self.timeout)
+        except asyncio.CancelledError:
+            fut.cancel()
+            raise
+        except BaseException as exc:
+            fut.set_exception(exc)
+            raise
         finally:
             self.inflight -= 1
+            self._running.pop(key, None)
+        fut.set_result(body)
         dt = time.perf_counter() - t0
         self.seconds_per_request += 0.1 * (dt - self.seconds_per_request)
         self.cache.put(key, body)
         return Response(body, media_type="application/json", headers={"x-unspin-cache": "miss"})
+
+
+def _consume(fut: asyncio.Future[bytes]) -> None:
+    if not fut.cancelled():
+        fut.exception()  # retrieved here, so that a failure nobody shared is not reported as never retrieved
 
 
 def _check_text(text: str) -> None:
@@ -395,21 +425,22 @@ def create_app(
     max_concurrency: int = 32,
     cache: int = 256,
     cors_origins: Sequence[str] = (),
+    memo_entries: int = MEMO_ENTRIES,
 ) -> FastAPI:
     """Build the service; its models load here, once, in this process (`workers=0`) or in `workers` processes."""
     from .. import __version__
 
     if workers > 0:
-        spec = EngineSpec.of(engine, index) if engine is not None else EngineSpec(
+        spec = EngineSpec.of(engine, index, memo_entries) if engine is not None else EngineSpec(
             lm=os.fspath(lm) if lm else None, channels=tuple(os.fspath(c) for c in channels),
-            index=_paths(index))
+            index=_paths(index), memo_entries=memo_entries)
         runner: ThreadRunner | ProcessRunner = ProcessRunner(spec, workers)
     else:
         from ..engine import Engine
 
         if engine is None:
             engine = Engine(channels=list(channels), lm=lm)
-        spec = EngineSpec.of(engine, index if _is_path(index) else None)
+        spec = EngineSpec.of(engine, index if _is_path(index) else None, memo_entries)
         opened = index
         if _is_path(index):
             from .pool import index_paths, open_index
@@ -417,7 +448,7 @@ def create_app(
             opened = open_index(index_paths(index))
         if index is not None and not spec.index:
             spec = EngineSpec(**{**spec.__dict__, "index": ("<object>",)})
-        runner = ThreadRunner(engine, opened)
+        runner = ThreadRunner(engine, opened, memo_entries)
     runner.start()
     svc = Service(runner, spec, timeout=timeout, max_concurrency=max_concurrency, cache=cache,
                   max_body_mb=max_body_mb)

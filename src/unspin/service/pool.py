@@ -25,6 +25,7 @@ TASKS = ("clean", "detect", "restore", "trace")
 # A short spun text run once at start-up, so that the first user request does not pay for paging in the models.
 WARMUP = "The inventory market fell after the White Home spoke about the brand-new regulation."
 START_TIMEOUT = 300.0
+MEMO_ENTRIES = 200_000
 
 
 class Problem(Exception):
@@ -57,12 +58,16 @@ class EngineSpec:
     params: Any = None
     exclude_sources: int = 0
     index: tuple[str, ...] = ()
+    # Memo-table entries an engine keeps between requests before emptying them: they save about half the work
+    # on words seen before, and bound a long-running worker's memory (about 0.85 kB each).
+    memo_entries: int = MEMO_ENTRIES
 
     @classmethod
-    def of(cls, engine: Any, index: Any = None) -> EngineSpec:
+    def of(cls, engine: Any, index: Any = None, memo_entries: int = MEMO_ENTRIES) -> EngineSpec:
         """The recipe of an existing `Engine`: its files' paths, and its channel tables and parameters as objects."""
         return cls(lexicon=str(engine.lexicon.path), lm=str(engine.lm.path), channels=tuple(engine.channels),
-                   params=engine.params, exclude_sources=int(engine.decoder.exclude), index=index_paths(index))
+                   params=engine.params, exclude_sources=int(engine.decoder.exclude), index=index_paths(index),
+                   memo_entries=memo_entries)
 
     def build(self) -> tuple[Any, Any]:
         from ..engine import Engine
@@ -162,6 +167,7 @@ def _worker_main(conn: Any, spec: EngineSpec) -> None:
             log.exception("request failed")
             reply = ("error", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
+        engine.trim_memo(spec.memo_entries)
 
 
 def _reply(msg: tuple[str, Any]) -> bytes:
@@ -360,9 +366,10 @@ class ThreadRunner:
 
     mode = "thread"
 
-    def __init__(self, engine: Any, index: Any) -> None:
+    def __init__(self, engine: Any, index: Any, memo_entries: int = MEMO_ENTRIES) -> None:
         self.engine = engine
         self.index = index
+        self.memo_entries = memo_entries
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="unspin-engine")
         self._orphans = 0
 
@@ -400,6 +407,8 @@ class ThreadRunner:
         except Exception as exc:  # answered as 500 with the reason; the service goes on
             log.exception("request failed")
             return "error", f"{type(exc).__name__}: {exc}"
+        finally:
+            self.engine.trim_memo(self.memo_entries)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

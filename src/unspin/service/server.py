@@ -30,7 +30,7 @@ def is_loopback(host: str) -> bool:
 def serve(host: str = "127.0.0.1", port: int = 8000, *, index: Sequence[str] = (), channels: Sequence[str] = (),
           lm: str | None = None, max_body_mb: float = 2.0, timeout: float = 60.0, max_concurrency: int = 32,
           workers: int | None = None, cache: int = 256, cors_origins: Sequence[str] = (),
-          access_log: bool = True) -> None:
+          access_log: bool = True, memo_entries: int | None = None) -> None:
     """Load the models, then answer HTTP on host:port until interrupted."""
     try:
         import uvicorn
@@ -49,7 +49,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, index: Sequence[str] = (
         log.warning("listening on %s: the service is reachable from other machines and has no authentication", host)
     n = default_workers() if workers is None else workers
     app = create_app(index=list(index) or None, channels=channels, lm=lm, workers=n, max_body_mb=max_body_mb,
-                     timeout=timeout, max_concurrency=max_concurrency, cache=cache, cors_origins=cors_origins)
+                     timeout=timeout, max_concurrency=max_concurrency, cache=cache, cors_origins=cors_origins,
+                     **({} if memo_entries is None else {"memo_entries": memo_entries}))
     acc.info(json.dumps({"event": "start", "url": f"http://{host}:{port}/", "workers": n,
                          "mode": "process" if n else "thread", "pid": os.getpid()}))
     # uvicorn's own access log would duplicate ours; its errors still go to standard error.
