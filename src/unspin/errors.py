@@ -24,6 +24,6 @@ class E:
     BAD_BODY = "E022: bad request body: {detail}"
     BUSY = "E023: the service is busy ({n} requests in progress); retry after {retry} s"
     TIMEOUT = "E024: the request took longer than the {limit:g} s limit (start the service with a larger --timeout)"
-    NO_INDEX = "E025: trace needs a source index: start the service with --index DIR"
+    NO_TRACE_INDEX = "E025: trace needs a source index: start the service with --index DIR"
     WORKER_DIED = "E026: the worker process died while handling the request ({detail})"
     NO_TRACE = "E027: trace is not available in this installation ({detail})"

@@ -135,11 +135,14 @@ class Lexicon:
 
     def memo_size(self) -> int:
         """Entries held in the memo tables (they grow with the vocabulary seen)."""
-        return len(self._recs) + len(self._cache) + len(self._keys) + len(self._analyses) + len(self._infl)
+        morph = self._m.memo_size() if self._m is not None else 0
+        return len(self._recs) + len(self._cache) + len(self._keys) + len(self._analyses) + len(self._infl) + morph
 
     def clear_memo(self) -> None:
         for table in (self._recs, self._cache, self._keys, self._analyses, self._infl):
             table.clear()
+        if self._m is not None:
+            self._m.clear_memo()
 
     # -- lookups -----------------------------------------------------------------------------------
 

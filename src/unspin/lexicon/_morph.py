@@ -31,6 +31,13 @@ class Morph:
         self._tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         self._freqs: dict[str, float] | None = None
 
+    def memo_size(self) -> int:
+        return len(self._lem) + len(self._tables)
+
+    def clear_memo(self) -> None:
+        self._lem.clear()
+        self._tables.clear()
+
     def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """upos -> lemmas of `word`, by lemminflect's dictionary, else by its rules for nouns and verbs."""
         got = self._lem.get(word)

@@ -483,7 +483,7 @@ def create_app(
         async def handler(request: Request, html: bool = Query(False, description="for text/plain bodies"),
                           clean: bool = Query(False, description="for text/plain bodies")) -> Response:
             if task == "trace" and not svc.spec.index:
-                raise Problem(404, E.NO_INDEX)
+                raise Problem(404, E.NO_TRACE_INDEX)
             req = await read_request(request, {"html": html, "clean": clean}, task)
             return await svc.call(task, req)
 

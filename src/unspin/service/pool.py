@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import ctypes
+import gc
 import importlib
 import json
 import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,11 +106,7 @@ def open_index(paths: Sequence[str]) -> Any:
 
 
 def _trace_fn() -> Any:
-    import unspin
-
-    fn = getattr(unspin, "trace", None)
-    if not callable(fn):  # unspin.trace may be the module itself when __init__ does not re-export the function
-        fn = getattr(_trace_module(), "trace", None)
+    fn = getattr(_trace_module(), "trace", None)  # unspin.trace.trace, which `unspin.trace(...)` calls
     if not callable(fn):
         raise UnspinError(E.NO_TRACE.format(detail="unspin.trace has no trace()"))
     return fn
@@ -130,7 +129,7 @@ def execute(engine: Any, index: Any, task: str, req: dict[str, Any]) -> bytes:
             out = (engine.restore(text) if task == "restore" else engine.detect(text)).to_dict()
     elif task == "trace":
         if index is None:
-            raise UnspinError(E.NO_INDEX)
+            raise UnspinError(E.NO_TRACE_INDEX)
         if html or req.get("clean"):
             from ..clean import clean
 
@@ -139,6 +138,16 @@ def execute(engine: Any, index: Any, task: str, req: dict[str, Any]) -> bytes:
     else:
         raise UnspinError(f"E010: unknown task {task!r}")
     return json.dumps(out, ensure_ascii=False).encode("utf-8")
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system, so that a worker's memory stays level."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): freed memory is still reused, only not returned
+            pass
 
 
 def _worker_main(conn: Any, spec: EngineSpec) -> None:
@@ -167,7 +176,8 @@ def _worker_main(conn: Any, spec: EngineSpec) -> None:
             log.exception("request failed")
             reply = ("error", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
-        engine.trim_memo(spec.memo_entries)
+        if engine.trim_memo(spec.memo_entries):
+            release_memory()
 
 
 def _reply(msg: tuple[str, Any]) -> bytes:
@@ -408,7 +418,8 @@ class ThreadRunner:
             log.exception("request failed")
             return "error", f"{type(exc).__name__}: {exc}"
         finally:
-            self.engine.trim_memo(self.memo_entries)
+            if self.engine.trim_memo(self.memo_entries):
+                release_memory()
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
