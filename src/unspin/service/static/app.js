@@ -111,7 +111,8 @@
       }
       show(text, result, trace);
       const n = result.changes.length;
-      setStatus("Done in " + ((performance.now() - t0) / 1000).toFixed(1) + " s: " + n +
+      const ms = performance.now() - t0;
+      setStatus("Done in " + (ms < 1000 ? Math.round(ms) + " ms" : (ms / 1000).toFixed(1) + " s") + ": " + n +
                 (n === 1 ? " change." : " changes."));
     } catch (e) {
       setStatus(e.message, true);
