@@ -167,3 +167,38 @@ def test_phone_width_has_no_sideways_scroll(browser, server, artifacts):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     pg.screenshot(path=str(artifacts / "page-phone.png"))
     ctx.close()
+
+
+CONTRAST_JS = """
+(sel) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return Array.from(document.querySelectorAll(sel)).filter((el) => el.offsetParent !== null).map((el) => {
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    return [el.className || el.tagName, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+  });
+}
+"""
+
+
+def test_text_contrast_is_readable(page):
+    """Every kind of text on the page, highlights included, has at least WCAG AA contrast (4.5:1)."""
+    restore(page, EXAMPLE)
+    page.click(".views label:has(input[value=diff])")
+    page.click(".views label:has(input[value=both])")
+    ratios = page.evaluate(CONTRAST_JS, "button.chg, del, ins, .help, .hint, .status, .verdict, .counts, "
+                                        ".legend li, .pane h3, .sub, label, button, .foot p, .top .tag, h1")
+    kinds = {k for k, _ in ratios}
+    assert any("c-high" in k for k in kinds) and any("primary" in k for k in kinds)
+    low = [(k, round(r, 2)) for k, r in ratios if r < 4.5]
+    assert not low, low

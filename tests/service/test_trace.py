@@ -49,6 +49,9 @@ def test_trace_finds_the_source_and_matches_the_cli(traced):
     assert cli.returncode == 0, cli.stderr.decode()[-2000:]
     assert body == json.loads(cli.stdout)
     assert httpx.get(srv.url + "/v1/version").json()["index"] is True
+    plain = httpx.post(srv.url + "/v1/trace?top=1", content=text.encode(), headers={"content-type": "text/plain"},
+                       timeout=120).json()
+    assert [m["id"] for m in plain["matches"]] == [source]
 
 
 def test_page_shows_the_likely_source(traced):

@@ -482,15 +482,22 @@ def create_app(
 
         async def handler(request: Request, html: bool = Query(False, description="for text/plain bodies"),
                           clean: bool = Query(False, description="for text/plain bodies")) -> Response:
-            if task == "trace" and not svc.spec.index:
-                raise Problem(404, E.NO_TRACE_INDEX)
             req = await read_request(request, {"html": html, "clean": clean}, task)
             return await svc.call(task, req)
 
-        handler.__name__ = task
+        async def trace_handler(request: Request, html: bool = Query(False, description="for text/plain bodies"),
+                                clean: bool = Query(False, description="for text/plain bodies"),
+                                top: int = Query(10, ge=1, le=100, description="for text/plain bodies")) -> Response:
+            if not svc.spec.index:
+                raise Problem(404, E.NO_TRACE_INDEX)
+            req = await read_request(request, {"html": html, "clean": clean, "top": top}, task)
+            return await svc.call(task, req)
+
+        chosen = trace_handler if task == "trace" else handler
+        chosen.__name__ = task
         app.post(f"/v1/{task}", summary=summary, response_model=None, openapi_extra=_body(schema),
                  responses={200: {"model": model, "description": "the CLI contract's JSON"}, **_errors(*errors)},
-                 )(handler)
+                 )(chosen)
 
     common = (400, 413, 415, 422, 503, 504)
     endpoint("restore", "Restore the most likely original wording", RestoreOut, common)
