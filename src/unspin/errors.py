@@ -27,3 +27,4 @@ class E:
     NO_TRACE_INDEX = "E025: trace needs a source index: start the service with --index DIR"
     WORKER_DIED = "E026: the worker process died while handling the request ({detail})"
     NO_TRACE = "E027: trace is not available in this installation ({detail})"
+    CANNOT_LISTEN = "E028: cannot listen on {host}:{port} ({detail})"

@@ -288,3 +288,11 @@ def test_identical_requests_in_flight_are_answered_once(server):
     assert len({r.content for r in rs}) == 1
     kinds = sorted(r.headers["x-unspin-cache"] for r in rs)
     assert kinds.count("miss") == 1 and set(kinds) <= {"miss", "shared", "hit"}, kinds
+
+
+def test_a_port_in_use_is_a_one_line_error(server):
+    r = subprocess.run([sys.executable, "-m", "unspin", "serve", "--port", str(server.port), "--workers", "1"],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 2
+    err = r.stderr.decode().strip()
+    assert err.startswith("unspin: E028: cannot listen on 127.0.0.1:") and len(err.splitlines()) == 1

@@ -6,10 +6,11 @@ import ipaddress
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
-from ..errors import E
+from ..errors import E, UnspinError
 
 log = logging.getLogger("unspin")
 
@@ -25,6 +26,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _check_bind(host: str, port: int) -> None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, addr = infos[0]
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(addr)
+    except OSError as exc:
+        raise UnspinError(E.CANNOT_LISTEN.format(host=host, port=port, detail=exc.strerror or exc)) from None
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, index: Sequence[str] = (), channels: Sequence[str] = (),
@@ -45,6 +57,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, index: Sequence[str] = (
         handler.setFormatter(logging.Formatter("%(message)s"))
         acc.addHandler(handler)
         acc.setLevel(logging.INFO)
+    _check_bind(host, port)  # before the models load: a port in use is a one-line error, not a traceback
     if not is_loopback(host):
         log.warning("listening on %s: the service is reachable from other machines and has no authentication", host)
     n = default_workers() if workers is None else workers
