@@ -31,7 +31,7 @@ BIG_ARTICLE_WORDS = 5000
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TARGETS = {"p95_ms": 250.0, "memory_drift_pct": 5.0, "first_paint_ms": 1000.0}
+TARGETS = {"p95_ms": 250.0, "memory_drift_pct": 5.0, "first_paint_ms": 1000.0, "longest_task_ms": 200.0}
 
 
 def _say(msg: str) -> None:
@@ -271,8 +271,9 @@ def latency(texts: Sequence[str], workers: int, cache: bool) -> dict[str, Any]:
     svc = Service("--workers", str(workers), "--cache", "256" if cache else "0", "--max-concurrency", "64",
                   "--timeout", "600")
     try:
-        for t in texts[:2]:  # warm-up, not measured
-            request(svc.port, "POST", "/v1/restore", _body(t + " warm"))
+        # Warm-up, not measured; with the cache on, the article itself once: the rows measure asking again.
+        for t in texts[:1] if cache else [t + " warm" for t in texts[:2]]:
+            request(svc.port, "POST", "/v1/restore", _body(t))
         out = load(svc.port, [_body(t) for t in texts], CONCURRENCY)
         out["workers"] = workers
         out["mode"] = "thread" if workers == 0 else "process"
@@ -400,6 +401,44 @@ def run(suite: str, out: Path | None) -> dict[str, Any]:
     return res
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}es" if word.endswith("s") else f"{k} {word}s"
+
+
+def _targets(r: dict[str, Any]) -> list[str]:
+    t = r["targets"]
+    procs = [x for x in r["latency"] if x["workers"] > 0]
+    best = min(procs, key=lambda x: x["p95_ms"]) if procs else r["latency"][0]
+    floor = r["engine_alone"]
+    need = CONCURRENCY * r["article_words"] / max(1, r["machine"]["cores"] or 1) / (t["p95_ms"] / 1000)
+    mem = r["memory"]
+    drift = max(abs(mem["drift_pct"]["rss_mb"]), abs(mem["spread_pct"]["rss_mb"]))
+    yes = {True: "yes", False: "no"}
+    rows = [
+        "| target | measured | met |",
+        "| --- | --- | --- |",
+        f"| p95 ≤ {t['p95_ms']:.0f} ms, {r['article_words']}-word restore, {CONCURRENCY} concurrent | uncached: "
+        f"{best['p95_ms']:.0f} ms ({_n(best['workers'], 'worker')}); an article asked again (result cache): "
+        f"{r['cached']['p95_ms']:.0f} ms. One article alone takes {floor['median_ms']:.0f} ms here "
+        f"({floor['words_per_s']} words/s); the target needs about {need:,.0f} words/s per core | "
+        f"{yes[best['p95_ms'] <= t['p95_ms']]} uncached |",
+        f"| memory flat (± {t['memory_drift_pct']:g} %) over {mem['requests']:,} requests | RSS drift "
+        f"{mem['drift_pct']['rss_mb']:+.1f} %, spread {mem['spread_pct']['rss_mb']:.1f} % after the first "
+        f"{mem['baseline_after']:,} | {yes[drift <= t['memory_drift_pct']]} |",
+    ]
+    pg = r["page"]
+    if "skipped" not in pg:
+        b = pg["big_article"]
+        rows += [
+            f"| first paint ≤ {t['first_paint_ms']:.0f} ms | median {pg['first_paint_ms']['median']:.0f} ms, max "
+            f"{pg['first_paint_ms']['max']:.0f} ms | {yes[pg['first_paint_ms']['max'] <= t['first_paint_ms']]} |",
+            f"| {b['words']:,}-word article highlighted without freezing (no main-thread task ≥ "
+            f"{t['longest_task_ms']:.0f} ms) | longest task {b['longest_task_ms']:.0f} ms, "
+            f"{b['highlights']} highlights | {yes[b['longest_task_ms'] < t['longest_task_ms']]} |",
+        ]
+    return [*rows, ""]
+
+
 def markdown(results: dict[str, Any]) -> str:
     r = results
     m = r["machine"]
@@ -418,13 +457,13 @@ def markdown(results: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for x in r["latency"]:
-        name = "0 (one thread in the server)" if x["workers"] == 0 else f"{x['workers']} processes"
+        name = "0 (one thread in the server)" if x["workers"] == 0 else _n(x["workers"], "process")
         lines.append(f"| {name} | {x['requests']} | {x['p50_ms']:.0f} | {x['p95_ms']:.0f} | {x['p99_ms']:.0f} | "
                      f"{x['requests_per_s']:.2f} | {x['errors']} | {x['startup_s']:.1f} |")
     c = r["cached"]
-    lines.append(f"| {c['workers']} processes, one article repeated, cache on | {c['requests']} | {c['p50_ms']:.0f} | "
-                 f"{c['p95_ms']:.0f} | {c['p99_ms']:.0f} | {c['requests_per_s']:.2f} | {c['errors']} | "
-                 f"{c['startup_s']:.1f} |")
+    lines.append(f"| {_n(c['workers'], 'process')}, one article asked again, cache on | {c['requests']} | "
+                 f"{c['p50_ms']:.0f} | {c['p95_ms']:.0f} | {c['p99_ms']:.0f} | {c['requests_per_s']:.2f} | "
+                 f"{c['errors']} | {c['startup_s']:.1f} |")
     mem = r["memory"]
     first, last = mem["samples"][0], mem["samples"][-1]
     base = next(s for s in mem["samples"] if s["after"] == mem["baseline_after"])
@@ -437,6 +476,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"(PSS {mem['drift_pct']['pss_mb']:+.1f} %), largest spread {mem['spread_pct']['rss_mb']:.1f} %.",
         "",
     ]
+    lines += _targets(r)
     pg = r["page"]
     if "skipped" in pg:
         lines.append(f"Page: not measured ({pg['skipped']}).")
