@@ -1,0 +1,185 @@
+"""Spin-robust signatures: paragraph chunks, shingles that survive synonym swaps, and their MinHash sketches.
+
+A spinner swaps about one word in six at high rates, so exact word 3-shingles survive only about
+60 % of the time. Three kinds of shingle go into one set per chunk: word 3-shingles, gapped
+3-shingles whose middle word is a wildcard (they survive a swap of that word), and pairs of
+consecutive *immutables* (numbers and names in mid-sentence, which spinners keep: DSpin, NDSS 2014).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+# Words (with internal apostrophes), numbers (with internal separators), or one punctuation character.
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?|[^\w\s]")
+_PARA_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_SENT_END = frozenset(".!?")
+
+# Paragraphs shorter than this are merged into the next; longer than MAX are cut at sentence ends.
+MIN_WORDS = 25
+MAX_WORDS = 150
+TARGET_WORDS = 100
+MAX_CHUNKS = 4096  # a chunk is stored as doc_rowid * MAX_CHUNKS + chunk number
+
+FUNCTION_WORDS = frozenset(
+    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than
+    then that this these those there here what which who whom whose when where why how if whether
+    not no i me my mine we us our ours you your yours he him his she her hers it its they them
+    their theirs be am is are was were been being have has had having do does did doing will would
+    shall should can could may might must one all any some each every both either neither other
+    such own same very too also just only up down out off over under again further once more most
+    few many much s t""".split()
+)
+
+_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
+_GAP = np.uint64(0xD6E8FEB86659FD93)
+_IMM = np.uint64(0xA0761D6478BD642F)
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The word and number tokens of a text: lower-cased forms and their [start, end) offsets."""
+
+    forms: list[str]
+    starts: list[int]
+    ends: list[int]
+    immutable: list[bool]  # a number, or a capitalised word not at a sentence start
+
+
+def words(text: str) -> Words:
+    forms: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    imm: list[bool] = []
+    after_end = True  # at a sentence start: capitals there are not names
+    for m in _TOKEN_RE.finditer(text):
+        t = m.group()
+        c = t[0]
+        if c.isalpha() or c.isdigit():
+            forms.append(t.lower().replace("’", "'"))
+            starts.append(m.start())
+            ends.append(m.end())
+            imm.append(c.isdigit() or (c.isupper() and not after_end))
+            after_end = False
+        elif c in _SENT_END:
+            after_end = True
+        if not after_end and "\n" in text[m.end() : m.end() + 2]:
+            after_end = True
+    return Words(forms, starts, ends, imm)
+
+
+def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
+    """Word-index ranges [i, j) of the paragraph chunks of `text` (as `words(text)` counts words)."""
+    w = w if w is not None else words(text)
+    n = len(w.forms)
+    if n == 0:
+        return []
+    # Paragraph breaks as word indexes: the first word after each blank line.
+    breaks = [0]
+    k = 0
+    for m in _PARA_RE.finditer(text):
+        pos = m.end()
+        while k < n and w.starts[k] < pos:
+            k += 1
+        if 0 < k < n and breaks[-1] != k:
+            breaks.append(k)
+    breaks.append(n)
+    paras = list(zip(breaks, breaks[1:], strict=False))
+    # Merge short paragraphs into the next one (the last one into the previous).
+    merged: list[list[int]] = []
+    carry = None
+    for a, b in paras:
+        if carry is not None:
+            a = carry
+        if b - a < MIN_WORDS:
+            carry = a
+            continue
+        carry = None
+        merged.append([a, b])
+    if carry is not None:
+        if merged:
+            merged[-1][1] = n
+        else:
+            merged.append([carry, n])
+    out: list[tuple[int, int]] = []
+    for a, b in merged:
+        if b - a <= MAX_WORDS:
+            out.append((a, b))
+            continue
+        out.extend(_split(text, w, a, b))
+    return out
+
+
+def _split(text: str, w: Words, a: int, b: int) -> list[tuple[int, int]]:
+    """Cut a long paragraph into pieces of about TARGET_WORDS words, at sentence ends where possible."""
+    pieces = max(2, round((b - a) / TARGET_WORDS))
+    size = (b - a) / pieces
+    cuts = [a]
+    for p in range(1, pieces):
+        ideal = a + int(p * size)
+        best = ideal
+        for d in range(0, 25):
+            for k in (ideal + d, ideal - d):
+                if cuts[-1] + MIN_WORDS <= k < b - MIN_WORDS and _sentence_start(text, w, k):
+                    best = k
+                    break
+            else:
+                continue
+            break
+        if best > cuts[-1]:
+            cuts.append(best)
+    cuts.append(b)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _sentence_start(text: str, w: Words, k: int) -> bool:
+    between = text[w.ends[k - 1] : w.starts[k]]
+    return any(c in _SENT_END for c in between)
+
+
+@cache
+def _word_hash(form: str) -> int:
+    return zlib.crc32(form.encode("utf-8")) | (zlib.adler32(form.encode("utf-8")) << 32)
+
+
+def features(w: Words, a: int, b: int) -> np.ndarray:
+    """32-bit hashes of the chunk's shingles (word 3-grams, gapped 3-grams, immutable pairs), as uint64."""
+    forms = w.forms[a:b]
+    if len(forms) < 3:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.fromiter((_word_hash(f) for f in forms), dtype=np.uint64, count=len(forms))
+    stop = np.fromiter((f in FUNCTION_WORDS for f in forms), dtype=bool, count=len(forms))
+    with np.errstate(over="ignore"):
+        tri = (h[:-2] * _M1) ^ (h[1:-1] * _M2) ^ (h[2:] * _M3)
+        keep_tri = ~(stop[:-2] & stop[1:-1] & stop[2:])
+        gap = (h[:-2] * _M1) ^ (h[2:] * _M3) ^ _GAP
+        keep_gap = ~(stop[:-2] & stop[2:])
+        parts = [tri[keep_tri], gap[keep_gap]]
+        imm = np.fromiter(w.immutable[a:b], dtype=bool, count=len(forms))
+        if imm.sum() >= 2:
+            hi = h[imm]
+            parts.append((hi[:-1] * _M1) ^ (hi[1:] * _M2) ^ _IMM)
+        allh = np.concatenate(parts)
+        out = (allh >> np.uint64(32)) ^ (allh & np.uint64(0xFFFFFFFF))
+    return np.unique(out)
+
+
+class Sketcher:
+    """MinHash sketches of shingle sets with fixed permutations (datasketch's affine32 scheme)."""
+
+    def __init__(self, num_perm: int, seed: int) -> None:
+        from datasketch import MinHash
+
+        self._cls = MinHash
+        self.num_perm = num_perm
+        self._perms = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+
+    def sketch(self, feats: np.ndarray):  # -> datasketch.MinHash
+        m = self._cls(num_perm=self.num_perm, hashfunc=int, permutations=self._perms, scheme="affine32")
+        m.update_batch(feats.tolist())
+        return m
