@@ -23,7 +23,7 @@ from typing import Any
 from unspin.errors import E, UnspinError
 
 from .align import Alignment, align
-from .signature import FUNCTION_WORDS, Words, chunks, features, words
+from .signature import FUNCTION_WORDS, Words, chunks, features, word_arrays, words
 from .store import AddStats, Index, Shards, read_corpus
 
 __all__ = ["AddStats", "Index", "Match", "Passage", "Shards", "TraceResult", "explain", "harvest", "read_corpus",
@@ -101,7 +101,8 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
     for part in parts:
         key = (part.num_perm, int(part.meta.get("seed", 0)))
         if key not in sketches:
-            sketches[key] = [part.sketcher.sketch(features(q, a, b)) for a, b in qch]
+            arrays = word_arrays(q)
+            sketches[key] = [part.sketcher.sketch(features(q, a, b, arrays)) for a, b in qch]
         hits = part.candidates(sketches[key])
         by_doc: dict[int, dict[int, set[int]]] = {}
         for k, pairs in enumerate(hits):
@@ -118,15 +119,21 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
             sch = chunks(src, sw)
             if not sch:
                 continue
-            aligns = []
+            aligns = {}
             for k, cs in by_doc[rowid].items():
                 lo, hi = max(0, min(cs) - 1), min(len(sch) - 1, max(cs) + 1)
                 qa, qb = qch[k]
-                aligns.append(align(q, qa, qb, sw, sch[lo][0], sch[hi][1]))
-            found.append((doc_id, src, aligns, sw))
+                aligns[k] = align(q, qa, qb, sw, sch[lo][0], sch[hi][1])
+            if any(_traced(al) for al in aligns.values()):
+                # A confirmed source: also align the query chunks whose shingles missed it (heavily spun ones).
+                for k, (qa, qb) in enumerate(qch):
+                    if k not in aligns:
+                        lo, hi = _window(k, aligns, by_doc[rowid], len(sch))
+                        aligns[k] = align(q, qa, qb, sw, sch[lo][0], sch[hi][1])
+            found.append((doc_id, src, list(aligns.values()), sw))
     matches = []
-    for doc_id, src, aligns, sw in found:
-        traced = [al for al in aligns if al.cover >= MIN_COVER and al.covered >= MIN_TRACED_WORDS]
+    for doc_id, src, aligns_, sw in found:
+        traced = [al for al in aligns_ if _traced(al)]
         if traced:
             matches.append((doc_id, src, sorted(traced, key=lambda al: al.qa), sw))
     n_words = len(q.forms)
@@ -148,6 +155,20 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
     else:
         reason = "no indexed paragraph shares enough shingles with the query"
     return TraceResult(out, len(qch), n_words, n_cand, reason)
+
+
+def _traced(al: Alignment) -> bool:
+    return al.cover >= MIN_COVER and al.covered >= MIN_TRACED_WORDS
+
+
+def _window(k: int, aligns: dict[int, Alignment], hits: dict[int, set[int]], n_src: int) -> tuple[int, int]:
+    """Source chunks to align query chunk k with: around where its traced neighbours landed, or everything."""
+    if n_src <= 12:
+        return 0, n_src - 1
+    near = [c for j in (k - 1, k + 1) if j in hits for c in hits[j]]
+    if not near:
+        return 0, n_src - 1
+    return max(0, min(near) - 2), min(n_src - 1, max(near) + 2)
 
 
 def _match(text: str, q: Words, qch: list[tuple[int, int]], doc_id: str, src: str, sw: Words,

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 # Words (with internal apostrophes), numbers (with internal separators), or one punctuation character.
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?|[^\w\s]")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?")
 _PARA_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENT_END = frozenset(".!?")
 
@@ -52,24 +51,23 @@ class Words:
 
 
 def words(text: str) -> Words:
-    forms: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    imm: list[bool] = []
-    after_end = True  # at a sentence start: capitals there are not names
-    for m in _TOKEN_RE.finditer(text):
-        t = m.group()
-        c = t[0]
-        if c.isalpha() or c.isdigit():
-            forms.append(t.lower().replace("’", "'"))
-            starts.append(m.start())
-            ends.append(m.end())
-            imm.append(c.isdigit() or (c.isupper() and not after_end))
-            after_end = False
-        elif c in _SENT_END:
-            after_end = True
-        if not after_end and "\n" in text[m.end() : m.end() + 2]:
-            after_end = True
+    spans = [m.span() for m in _WORD_RE.finditer(text)]
+    starts = [a for a, _ in spans]
+    ends = [b for _, b in spans]
+    low = text.lower()
+    if "’" in low:
+        low = low.replace("’", "'")
+    forms = [low[a:b] for a, b in spans]
+    imm = [False] * len(spans)
+    prev_end = 0
+    for i, (a, b) in enumerate(spans):
+        c = text[a]
+        if c.isdigit():
+            imm[i] = True
+        elif c.isupper() and i:
+            gap = text[prev_end:a]
+            imm[i] = not any(x in gap for x in ".!?\n")
+        prev_end = b
     return Words(forms, starts, ends, imm)
 
 
@@ -142,25 +140,43 @@ def _sentence_start(text: str, w: Words, k: int) -> bool:
     return any(c in _SENT_END for c in between)
 
 
-@cache
+_MEMO: dict[str, int] = {}  # word -> hash, a pure-function memo
+
+
 def _word_hash(form: str) -> int:
     return zlib.crc32(form.encode("utf-8")) | (zlib.adler32(form.encode("utf-8")) << 32)
 
 
-def features(w: Words, a: int, b: int) -> np.ndarray:
+def word_arrays(w: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-word 64-bit hashes, function-word flags and immutable flags of a whole text."""
+    n = len(w.forms)
+    memo = _MEMO
+    if len(memo) > 2_000_000:  # bound memory on endless corpora
+        memo.clear()
+    hs = []
+    for f in w.forms:
+        v = memo.get(f)
+        if v is None:
+            v = memo[f] = _word_hash(f)
+        hs.append(v)
+    h = np.array(hs, dtype=np.uint64) if n else np.zeros(0, dtype=np.uint64)
+    stop = np.fromiter((f in FUNCTION_WORDS for f in w.forms), dtype=bool, count=n)
+    imm = np.array(w.immutable, dtype=bool) if n else np.zeros(0, dtype=bool)
+    return h, stop, imm
+
+
+def features(w: Words, a: int, b: int, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """32-bit hashes of the chunk's shingles (word 3-grams, gapped 3-grams, immutable pairs), as uint64."""
-    forms = w.forms[a:b]
-    if len(forms) < 3:
+    if b - a < 3:
         return np.zeros(0, dtype=np.uint64)
-    h = np.fromiter((_word_hash(f) for f in forms), dtype=np.uint64, count=len(forms))
-    stop = np.fromiter((f in FUNCTION_WORDS for f in forms), dtype=bool, count=len(forms))
+    h_all, stop_all, imm_all = arrays if arrays is not None else word_arrays(w)
+    h, stop, imm = h_all[a:b], stop_all[a:b], imm_all[a:b]
     with np.errstate(over="ignore"):
         tri = (h[:-2] * _M1) ^ (h[1:-1] * _M2) ^ (h[2:] * _M3)
         keep_tri = ~(stop[:-2] & stop[1:-1] & stop[2:])
         gap = (h[:-2] * _M1) ^ (h[2:] * _M3) ^ _GAP
         keep_gap = ~(stop[:-2] & stop[2:])
         parts = [tri[keep_tri], gap[keep_gap]]
-        imm = np.fromiter(w.immutable[a:b], dtype=bool, count=len(forms))
         if imm.sum() >= 2:
             hi = h[imm]
             parts.append((hi[:-1] * _M1) ^ (hi[1:] * _M2) ^ _IMM)
