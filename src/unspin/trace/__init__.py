@@ -213,10 +213,17 @@ def _lexicon() -> Any:
 
 
 def _explained(lex: Any, spun: str, orig: str) -> bool:
+    """Is `orig` (or its lemma) among the lexicon's stored originals for `spun` (or its lemmas)?"""
     if not spun or not orig:
         return False
     with _LEX_LOCK:  # the lexicon's memo tables and SQLite handle are shared by the service's threads
-        return any(c.original.lower() == orig for c in lex.candidates(spun, limit=40))
+        # The stored records are compared directly, not through Lexicon.candidates, which also inflects and
+        # scores every candidate: ~100x slower, and this runs for every substitution of every match.
+        vocab = lex._vocab()
+        want = {orig}
+        if " " not in orig:
+            want.update(lm for lms in lex._morph().lemmas(orig).values() for lm in lms)
+        return any(vocab[rec[0]] in want for key, _, _ in lex._analyse(spun) for rec in lex._records(key))
 
 
 def _check_query(text: str) -> Words:
