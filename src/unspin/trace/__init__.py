@@ -115,7 +115,7 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
             if rowid not in docs:
                 continue
             doc_id, src = docs[rowid]
-            sw = words(src)
+            sw = words(src, offsets=True)
             sch = chunks(src, sw)
             if not sch:
                 continue
@@ -237,7 +237,7 @@ def _check_query(text: str) -> Words:
     latin = sum(1 for c in letters if c < "\u0250")
     if letters and latin < 0.5 * len(letters):
         raise UnspinError(E.NOT_ENGLISH.format(detail=f"{1 - latin / len(letters):.0%} of its letters are not Latin"))
-    q = words(text)
+    q = words(text, offsets=True)
     n = len(q.forms)
     if n < MIN_QUERY_WORDS:
         raise UnspinError(E.QUERY_TOO_SHORT.format(words=n, need=MIN_QUERY_WORDS))

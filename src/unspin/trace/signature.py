@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Words (with internal apostrophes), numbers (with internal separators), or one punctuation character.
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?")
-_PARA_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-_SENT_END = frozenset(".!?")
+# Words (with internal apostrophes) and numbers (with internal separators); _PAIR_RE also captures the
+# non-word run before each (which tells sentence and paragraph starts) and finds exactly the same tokens.
+_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?"
+_WORD_RE = re.compile(_WORD)
+_PAIR_RE = re.compile(r"(\W*)(" + _WORD + ")")
+_BLANK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 
-# Paragraphs shorter than this are merged into the next; longer than MAX are cut at sentence ends.
+# Paragraphs shorter than this are merged into the next; longer than MAX are cut at sentence starts.
 MIN_WORDS = 25
 MAX_WORDS = 150
 TARGET_WORDS = 100
@@ -38,37 +40,49 @@ FUNCTION_WORDS = frozenset(
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 _GAP = np.uint64(0xD6E8FEB86659FD93)
 _IMM = np.uint64(0xA0761D6478BD642F)
+_ONE = np.uint64(1)
 
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The word and number tokens of a text: lower-cased forms and their [start, end) offsets."""
+    """The word and number tokens of a text: lower-cased forms, flags, and (if asked for) their offsets."""
 
     forms: list[str]
-    starts: list[int]
-    ends: list[int]
     immutable: list[bool]  # a number, or a capitalised word not at a sentence start
+    sentence: list[bool]  # first word of a sentence
+    paragraph: list[bool]  # first word after a blank line
+    starts: list[int]  # [start, end) character offsets, empty unless words(..., offsets=True)
+    ends: list[int]
 
 
-def words(text: str) -> Words:
-    spans = [m.span() for m in _WORD_RE.finditer(text)]
-    starts = [a for a, _ in spans]
-    ends = [b for _, b in spans]
-    low = text.lower()
-    if "’" in low:
-        low = low.replace("’", "'")
-    forms = [low[a:b] for a, b in spans]
-    imm = [False] * len(spans)
-    prev_end = 0
-    for i, (a, b) in enumerate(spans):
-        c = text[a]
+def words(text: str, offsets: bool = False) -> Words:
+    pairs = _PAIR_RE.findall(text)
+    n = len(pairs)
+    forms = [w.lower() for _, w in pairs]
+    if "’" in text:
+        forms = [f.replace("’", "'") for f in forms]
+    sent = [False] * n
+    para = [False] * n
+    imm = [False] * n
+    for i, (pre, w) in enumerate(pairs):
+        if pre and ("\n" in pre or "." in pre or "!" in pre or "?" in pre):
+            sent[i] = True
+            if "\n" in pre and _BLANK_RE.search(pre):
+                para[i] = True
+        c = w[0]
         if c.isdigit():
             imm[i] = True
-        elif c.isupper() and i:
-            gap = text[prev_end:a]
-            imm[i] = not any(x in gap for x in ".!?\n")
-        prev_end = b
-    return Words(forms, starts, ends, imm)
+        elif c.isupper() and i and not sent[i]:
+            imm[i] = True
+    if n:
+        sent[0] = True
+    starts: list[int] = []
+    ends: list[int] = []
+    if offsets:
+        spans = [m.span() for m in _WORD_RE.finditer(text)]
+        starts = [a for a, _ in spans]
+        ends = [b for _, b in spans]
+    return Words(forms, imm, sent, para, starts, ends)
 
 
 def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
@@ -77,16 +91,7 @@ def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
     n = len(w.forms)
     if n == 0:
         return []
-    # Paragraph breaks as word indexes: the first word after each blank line.
-    breaks = [0]
-    k = 0
-    for m in _PARA_RE.finditer(text):
-        pos = m.end()
-        while k < n and w.starts[k] < pos:
-            k += 1
-        if 0 < k < n and breaks[-1] != k:
-            breaks.append(k)
-    breaks.append(n)
+    breaks = [0] + [k for k in range(1, n) if w.paragraph[k]] + [n]
     paras = list(zip(breaks, breaks[1:], strict=False))
     # Merge short paragraphs into the next one (the last one into the previous).
     merged: list[list[int]] = []
@@ -109,11 +114,11 @@ def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
         if b - a <= MAX_WORDS:
             out.append((a, b))
             continue
-        out.extend(_split(text, w, a, b))
+        out.extend(_split(w, a, b))
     return out
 
 
-def _split(text: str, w: Words, a: int, b: int) -> list[tuple[int, int]]:
+def _split(w: Words, a: int, b: int) -> list[tuple[int, int]]:
     """Cut a long paragraph into pieces of about TARGET_WORDS words, at sentence ends where possible."""
     pieces = max(2, round((b - a) / TARGET_WORDS))
     size = (b - a) / pieces
@@ -123,7 +128,7 @@ def _split(text: str, w: Words, a: int, b: int) -> list[tuple[int, int]]:
         best = ideal
         for d in range(0, 25):
             for k in (ideal + d, ideal - d):
-                if cuts[-1] + MIN_WORDS <= k < b - MIN_WORDS and _sentence_start(text, w, k):
+                if cuts[-1] + MIN_WORDS <= k < b - MIN_WORDS and w.sentence[k]:
                     best = k
                     break
             else:
@@ -135,34 +140,28 @@ def _split(text: str, w: Words, a: int, b: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:], strict=False))
 
 
-def _sentence_start(text: str, w: Words, k: int) -> bool:
-    between = text[w.ends[k - 1] : w.starts[k]]
-    return any(c in _SENT_END for c in between)
-
-
 _MEMO: dict[str, int] = {}  # word -> hash, a pure-function memo
 
 
 def _word_hash(form: str) -> int:
-    return zlib.crc32(form.encode("utf-8")) | (zlib.adler32(form.encode("utf-8")) << 32)
+    """A 64-bit hash of a word whose lowest bit says whether it is a function word."""
+    b = form.encode("utf-8")
+    return ((zlib.crc32(b) | (zlib.adler32(b) << 32)) & ~1) | (form in FUNCTION_WORDS)
 
 
 def word_arrays(w: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-word 64-bit hashes, function-word flags and immutable flags of a whole text."""
-    n = len(w.forms)
     memo = _MEMO
     if len(memo) > 2_000_000:  # bound memory on endless corpora
         memo.clear()
-    hs = []
-    for f in w.forms:
-        v = memo.get(f)
-        if v is None:
-            v = memo[f] = _word_hash(f)
-        hs.append(v)
-    h = np.array(hs, dtype=np.uint64) if n else np.zeros(0, dtype=np.uint64)
-    stop = np.fromiter((f in FUNCTION_WORDS for f in w.forms), dtype=bool, count=n)
-    imm = np.array(w.immutable, dtype=bool) if n else np.zeros(0, dtype=bool)
-    return h, stop, imm
+    get = memo.get
+    hs = [get(f) for f in w.forms]
+    if None in hs:
+        for i, v in enumerate(hs):
+            if v is None:
+                hs[i] = memo[w.forms[i]] = _word_hash(w.forms[i])
+    h = np.array(hs, dtype=np.uint64)
+    return h, (h & _ONE).astype(bool), np.array(w.immutable, dtype=bool)
 
 
 def features(w: Words, a: int, b: int, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:

@@ -77,8 +77,9 @@ class _Bands:
         return [v for (v,) in rows]
 
     def insert(self, key: int, *vals: int, buffer: bool = False) -> None:
-        h = self._h(key)
-        self._index._pending.extend((h, v) for v in vals)
+        h = ((key ^ self._salt) & 0xFFFFFFFF) - 0x80000000
+        for v in vals:
+            self._index._pending.append((h, v))
 
     def empty_buffer(self) -> None:
         """Rows are written by the index's own transaction (see Index.add)."""
@@ -224,6 +225,7 @@ class Index:
             if row is None:
                 raise sqlite3.DatabaseError("the compression dictionary is missing")
             self._zdict = bytes(row[0])
+            self._compressor = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, self._zdict)
         except sqlite3.DatabaseError as exc:
             raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
         return meta
@@ -335,13 +337,16 @@ class Index:
         try:
             with conn:  # one transaction: all of the batch, or (after a crash) none of it
                 for doc_id, text in docs:
-                    if doc_id in seen or conn.execute("SELECT 1 FROM doc WHERE id = ?", (doc_id,)).fetchone():
+                    if doc_id in seen:
                         skipped += 1
                         continue
                     seen.add(doc_id)
-                    comp = zlib.compressobj(9, zdict=self._zdict)
+                    comp = self._compressor.copy()  # copying a primed compressor skips loading the dictionary
                     blob = comp.compress(text.encode("utf-8")) + comp.flush()
-                    cur = conn.execute("INSERT INTO doc (id, text) VALUES (?, ?)", (doc_id, blob))
+                    cur = conn.execute("INSERT OR IGNORE INTO doc (id, text) VALUES (?, ?)", (doc_id, blob))
+                    if cur.rowcount == 0:  # the id is already indexed
+                        skipped += 1
+                        continue
                     rowid = int(cur.lastrowid or 0)
                     w = words(text)
                     arrays = word_arrays(w)
