@@ -193,19 +193,19 @@ def run(args: argparse.Namespace) -> int:
         if args.top < 1:
             raise UnspinError(E.BAD_TOP.format(top=args.top))
         text = _input(args)
-        res = trace(text, args.index if len(args.index) > 1 else args.index[0], top=args.top)
-        out = res.to_dict()
+        found = trace(text, args.index if len(args.index) > 1 else args.index[0], top=args.top)
+        out = found.to_dict()
         if args.harvest:
             with open(args.harvest, "a", encoding="utf-8") as fh:
-                for row in harvest(text, res):
+                for row in harvest(text, found):
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         if args.explain:
-            shown = explain(text, res, color=args.format != "json" and sys.stdout.isatty())
+            shown = explain(text, found, color=args.format != "json" and sys.stdout.isatty())
             if args.format == "json":
                 out["explain"] = shown
-        table = "\n".join(f"{m.id}\t{m.score:.3f}\t{m.aligned:.3f}" for m in res.matches)
-        head = "id\tscore\taligned\n" if res.matches else f"no match ({res.reason})\n"
-        _emit(out, args.format, shown if args.explain and args.format != "json" else head + table)
+        rows = "\n".join(f"{m.id}\t{m.score:.3f}\t{m.aligned:.3f}" for m in found.matches)
+        head = "id\tscore\taligned\n" if found.matches else f"no match ({found.reason})\n"
+        _emit(out, args.format, shown if args.explain and args.format != "json" else head + rows)
         return 0
     if cmd == "bench":
         from .bench.runner import main as bench_main

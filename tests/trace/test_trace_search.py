@@ -110,8 +110,8 @@ def test_explain_and_harvest_show_the_substitutions(wiki_index):  # noqa: F811
     ("   \n ", "E001"),
     ("Too short to trace.", "E055"),
     ("Der Rat der Stadt hat am Dienstag beschlossen, zwei öffentliche Bibliotheken zum Jahresende zu "
-     "schließen, weil die Gebäude Reparaturen brauchen, die er nicht bezahlen kann, sagte die Vorsitzende.", "E056"),
-    ("市议会周二投票决定在年底关闭两家公共图书馆，称这些建筑需要维修，但它负担不起。居民们说这个决定会伤害孩子和老人。", "E056"),
+     "schließen, weil die Gebäude Reparaturen brauchen, die er nicht bezahlen kann.", "E056"),
+    ("市议会周二投票决定在年底关闭两家公共图书馆，称这些建筑需要维修，但它负担不起。", "E056"),
 ])
 def test_bad_queries_get_coded_errors(wiki_index, text, code):  # noqa: F811
     path, _ = wiki_index

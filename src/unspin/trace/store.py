@@ -270,7 +270,8 @@ class Index:
                     dec = zlib.decompressobj(zdict=self._zdict)
                     text = (dec.decompress(blob) + dec.flush()).decode("utf-8")
                 except (zlib.error, UnicodeDecodeError) as exc:
-                    raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=f"document {doc_id!r}: {exc}")) from None
+                    detail = f"document {doc_id!r}: {exc}"
+                    raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=detail)) from None
                 out[int(rowid)] = (str(doc_id), text)
         return out
 
@@ -290,7 +291,7 @@ class Index:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def add(self, docs: Iterable[tuple[str, str] | tuple[str, str, str]], batch: int = BATCH) -> AddStats:
+    def add(self, docs: Iterable[tuple[str, str] | tuple[str, None, str]], batch: int = BATCH) -> AddStats:
         """Index (id, text) documents, skipping ids already present; each batch is one transaction.
 
         An item (id, None, reason) counts as a rejected document with that reason.
