@@ -123,14 +123,14 @@ def _count(db) -> int:
 
 
 def test_sigkill_during_index_add_leaves_a_consistent_index_and_a_rerun_completes(tmp_path):
-    docs = wiki_docs(2500)
+    docs = wiki_docs(1600)
     corpus = write_jsonl(tmp_path / "corpus.jsonl", docs)
     ix = tmp_path / "ix"
     assert run_cli("index", "build", str(write_jsonl(tmp_path / "seed.jsonl", docs[:20])), str(ix)).returncode == 0
     db = ix / DB_NAME
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     kills = 0
-    for wanted in (520, 1100):  # kill after the first and again after the second committed batch
+    for wanted in (520, 1040):  # kill after the first and again after the second committed batch
         proc = subprocess.Popen([sys.executable, "-m", "unspin", "index", "add", str(corpus), str(ix)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120
@@ -173,3 +173,19 @@ def test_cli_build_rejects_bad_rows_and_reports(tmp_path):
     assert p.returncode == 2 and b"E054" in p.stderr
     p = run_cli("index", "add", str(corpus), str(tmp_path / "nothere"))
     assert p.returncode == 2 and b"E050" in p.stderr
+
+
+def test_batched_candidates_equal_datasketch_lsh_query(tmp_path):
+    from unspin.trace.signature import chunks, features, word_arrays, words
+
+    docs = wiki_docs(200)
+    Index.create(tmp_path / "ix").add([(d["id"], d["text"]) for d in docs])
+    idx = Index.open(tmp_path / "ix")
+    for d in docs[::20]:
+        w = words(d["text"])
+        arrays = word_arrays(w)
+        sketches = [idx.sketcher.sketch(features(w, a, b, arrays)) for a, b in chunks(d["text"], w)]
+        got = idx.candidates(sketches)
+        assert [set(g) for g in got] == [set(idx.query(s)) for s in sketches]
+        assert all(n >= 1 for g in got for n in g.values())
+        assert max(n for g in got for n in g.values()) == idx.bands  # the document's own chunks: every band

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import threading
 import types
@@ -35,6 +36,9 @@ MIN_QUERY_WORDS = 12
 # MIN_TRACED_WORDS words are.
 MIN_COVER = 0.5
 MIN_TRACED_WORDS = 12
+# ... or when at least MIN_DENSE_WORDS words are, densely (DENSE_SHARE of the aligned region's words).
+MIN_DENSE_WORDS = 20
+DENSE_SHARE = 0.8
 MAX_DOCS = 40  # candidate documents aligned per query (those hit by the most query chunks first)
 HARVEST_MIN_COVER = 0.7
 
@@ -105,17 +109,20 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
             sketches[key] = [part.sketcher.sketch(features(q, a, b, arrays)) for a, b in qch]
         hits = part.candidates(sketches[key])
         by_doc: dict[int, dict[int, set[int]]] = {}
+        bands: dict[int, int] = {}
         for k, pairs in enumerate(hits):
-            for rowid, c in pairs:
+            for (rowid, c), n in pairs.items():
                 by_doc.setdefault(rowid, {}).setdefault(k, set()).add(c)
-        ranked = sorted(by_doc, key=lambda r: (-len(by_doc[r]), r))[:MAX_DOCS]
+                bands[rowid] = bands.get(rowid, 0) + n
+        # The documents whose chunks collide in the most LSH bands with the query's chunks go first.
+        ranked = sorted(by_doc, key=lambda r: (-bands[r], -len(by_doc[r]), r))[:MAX_DOCS]
         n_cand += len(ranked)
         docs = part.documents(ranked)
         for rowid in ranked:
             if rowid not in docs:
                 continue
             doc_id, src = docs[rowid]
-            sw = words(src, offsets=True)
+            sw = words(src)
             sch = chunks(src, sw)
             if not sch:
                 continue
@@ -141,11 +148,11 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
                     key=lambda m: (-m[0], m[1]))
     out: list[Match] = []
     seen: set[str] = set()
-    for score, doc_id, src, tr, sw in scored:
+    for score, doc_id, src, tr, _ in scored:
         if doc_id in seen:  # the same id in several shards: keep the best
             continue
         seen.add(doc_id)
-        out.append(_match(text, q, qch, doc_id, src, sw, tr, score))
+        out.append(_match(text, q, qch, doc_id, src, words(src, offsets=True), tr, score))
         if len(out) >= top:
             break
     if out:
@@ -158,7 +165,12 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
 
 
 def _traced(al: Alignment) -> bool:
-    return al.cover >= MIN_COVER and al.covered >= MIN_TRACED_WORDS
+    if al.covered < MIN_TRACED_WORDS:
+        return False
+    if al.cover >= MIN_COVER:
+        return True
+    # Part of a chunk copied (a short stolen paragraph merged with other text): a dense aligned region.
+    return al.covered >= MIN_DENSE_WORDS and al.covered - 2 * al.contradictions >= DENSE_SHARE * (al.rb - al.ra)
 
 
 def _window(k: int, aligns: dict[int, Alignment], hits: dict[int, set[int]], n_src: int) -> tuple[int, int]:
@@ -203,6 +215,8 @@ def _match(text: str, q: Words, qch: list[tuple[int, int]], doc_id: str, src: st
 
 
 _LEX_LOCK = threading.Lock()
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
 @functools.cache
@@ -233,10 +247,10 @@ def _check_query(text: str) -> Words:
         raise UnspinError(E.NUL)
     if not text.strip():
         raise UnspinError(E.EMPTY)
-    letters = [c for c in text if c.isalpha()]
-    latin = sum(1 for c in letters if c < "\u0250")
-    if letters and latin < 0.5 * len(letters):
-        raise UnspinError(E.NOT_ENGLISH.format(detail=f"{1 - latin / len(letters):.0%} of its letters are not Latin"))
+    letters = len(_LETTER_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    if letters and latin < 0.5 * letters:
+        raise UnspinError(E.NOT_ENGLISH.format(detail=f"{1 - latin / letters:.0%} of its letters are not Latin"))
     q = words(text, offsets=True)
     n = len(q.forms)
     if n < MIN_QUERY_WORDS:

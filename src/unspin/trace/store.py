@@ -247,16 +247,25 @@ class Index:
         except sqlite3.DatabaseError as exc:
             raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
 
-    def candidates(self, sketches: Sequence[Any]) -> list[set[tuple[int, int]]]:
-        """For each query chunk's MinHash, the (doc rowid, chunk number) pairs it collides with."""
+    def candidates(self, sketches: Sequence[Any]) -> list[dict[tuple[int, int], int]]:
+        """For each query chunk's MinHash: the (doc rowid, chunk number) pairs in its LSH buckets, with the
+        number of bands that collide (datasketch's band hashes, all bands looked up in one statement)."""
+        lsh = self._lsh
+        tables = lsh.hashtables
         out = []
         for mh in sketches:
-            try:
-                keys = self._lsh.query(mh)
-            except sqlite3.DatabaseError as exc:
-                raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
-            out.append({divmod(int(v), MAX_CHUNKS) for v in keys})
+            keys = [t._h(lsh._H(mh.hashvalues[a:b])) for t, (a, b) in zip(tables, lsh.hashranges, strict=True)]
+            marks = ",".join("?" * len(keys))
+            rows = self._q(f"SELECT v, COUNT(*) FROM band WHERE h IN ({marks}) GROUP BY v", keys)
+            out.append({divmod(int(v), MAX_CHUNKS): int(n) for v, n in rows})
         return out
+
+    def query(self, sketch: Any) -> list[tuple[int, int]]:
+        """datasketch's own LSH query: the (doc rowid, chunk number) pairs sharing a bucket with `sketch`."""
+        try:
+            return [divmod(int(v), MAX_CHUNKS) for v in self._lsh.query(sketch)]
+        except sqlite3.DatabaseError as exc:
+            raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
 
     def documents(self, rowids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """rowid -> (id, text) for the given documents."""
