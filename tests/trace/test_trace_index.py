@@ -130,21 +130,25 @@ def test_sigkill_during_index_add_leaves_a_consistent_index_and_a_rerun_complete
     db = ix / DB_NAME
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     kills = 0
-    for wanted in (520, 1040):  # kill after the first and again after the second committed batch
+    for _ in range(2):  # kill it twice, each time after one more batch was committed
+        before = _count(db)
         proc = subprocess.Popen([sys.executable, "-m", "unspin", "index", "add", str(corpus), str(ix)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120
-        while proc.poll() is None and _count(db) < wanted and time.time() < deadline:
+        while proc.poll() is None and _count(db) < before + 500 and time.time() < deadline:
             time.sleep(0.05)
-        if proc.poll() is None:
-            time.sleep(0.3)  # well inside the next batch's transaction
+        killed = proc.poll() is None
+        if killed:
+            time.sleep(0.3)  # inside the next batch's transaction
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
         idx = Index.open(ix)
         assert idx.check() == []
         n = len(idx)
-        assert 20 <= n < len(docs)
+        assert n >= before
+        if killed and proc.returncode == -signal.SIGKILL:
+            assert n < len(docs)
         # Every indexed document is findable: its text and its buckets were committed together.
         for d in docs[n - 25 : n - 20] if n > 45 else docs[:5]:
             assert trace(d["text"], idx).matches[0].id == d["id"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from unspin.errors import E, UnspinError
 
-from .align import Alignment, align
+from .align import CONTRADICTION_WORDS, Alignment, align
 from .signature import FUNCTION_WORDS, Words, chunks, features, word_arrays, words
 from .store import AddStats, Index, Shards, read_corpus
 
@@ -35,10 +35,11 @@ MIN_QUERY_WORDS = 12
 # aligned region (unrelated text: < 0.25 in the benchmark; spun copies at 35 %: > 0.6) and at least
 # MIN_TRACED_WORDS words are.
 MIN_COVER = 0.5
-MIN_TRACED_WORDS = 12
+MIN_TRACED_WORDS = 15
 # ... or when at least MIN_DENSE_WORDS words are, densely (DENSE_SHARE of the aligned region's words).
 MIN_DENSE_WORDS = 20
 DENSE_SHARE = 0.8
+MAX_CONTRADICTIONS = 2  # more changed names or numbers than this: a template, not a copy
 MAX_DOCS = 40  # candidate documents aligned per query (those hit by the most query chunks first)
 HARVEST_MIN_COVER = 0.7
 
@@ -165,12 +166,13 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
 
 
 def _traced(al: Alignment) -> bool:
-    if al.covered < MIN_TRACED_WORDS:
+    if al.covered < MIN_TRACED_WORDS or al.contradictions > MAX_CONTRADICTIONS:
         return False
     if al.cover >= MIN_COVER:
         return True
     # Part of a chunk copied (a short stolen paragraph merged with other text): a dense aligned region.
-    return al.covered >= MIN_DENSE_WORDS and al.covered - 2 * al.contradictions >= DENSE_SHARE * (al.rb - al.ra)
+    dense = al.covered - CONTRADICTION_WORDS * al.contradictions
+    return al.covered >= MIN_DENSE_WORDS and dense >= DENSE_SHARE * (al.rb - al.ra)
 
 
 def _window(k: int, aligns: dict[int, Alignment], hits: dict[int, set[int]], n_src: int) -> tuple[int, int]:
