@@ -23,8 +23,8 @@ from typing import Any
 
 from unspin.errors import E, UnspinError
 
-from .align import CONTRADICTION_WORDS, Alignment, align
-from .signature import FUNCTION_WORDS, Words, chunks, features, word_arrays, words
+from .align import Alignment, align
+from .signature import FUNCTION_WORDS, Words, chunks, features, paragraphs, word_arrays, words
 from .store import AddStats, Index, Shards, read_corpus
 
 __all__ = ["AddStats", "Index", "Match", "Passage", "Shards", "TraceResult", "explain", "harvest", "read_corpus",
@@ -39,7 +39,7 @@ MIN_TRACED_WORDS = 15
 # ... or when at least MIN_DENSE_WORDS words are, densely (DENSE_SHARE of the aligned region's words).
 MIN_DENSE_WORDS = 20
 DENSE_SHARE = 0.8
-MAX_CONTRADICTIONS = 2  # more changed names or numbers than this: a template, not a copy
+MAX_CONTRADICTIONS = 2  # more changed numbers than this: a template, not a copy
 MAX_DOCS = 40  # candidate documents aligned per query (those hit by the most query chunks first)
 HARVEST_MIN_COVER = 0.7
 
@@ -99,6 +99,13 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
     idx = index if isinstance(index, (Index, Shards)) else _open(_key(index))
     q = _check_query(text)
     qch = chunks(text, q)
+    # Probes: every chunk, and every paragraph that was cut into chunks as a whole (a spinner that lengthens
+    # the text gets its paragraphs cut where the source's were not).
+    probes: list[tuple[int, int, tuple[int, ...]]] = [(a, b, (k,)) for k, (a, b) in enumerate(qch)]
+    for a, b in paragraphs(q):
+        ks = tuple(k for k, (c, d) in enumerate(qch) if a <= c and d <= b)
+        if len(ks) > 1:
+            probes.append((a, b, ks))
     parts = idx.parts if isinstance(idx, Shards) else [idx]
     sketches: dict[tuple[int, int], list[Any]] = {}
     found: list[tuple[str, str, list[Alignment], Words]] = []
@@ -107,13 +114,14 @@ def trace(text: str, index: Index | Shards | str | os.PathLike[str] | Sequence[s
         key = (part.num_perm, int(part.meta.get("seed", 0)))
         if key not in sketches:
             arrays = word_arrays(q)
-            sketches[key] = [part.sketcher.sketch(features(q, a, b, arrays)) for a, b in qch]
+            sketches[key] = [part.sketcher.sketch(features(q, a, b, arrays)) for a, b, _ in probes]
         hits = part.candidates(sketches[key])
         by_doc: dict[int, dict[int, set[int]]] = {}
         bands: dict[int, int] = {}
-        for k, pairs in enumerate(hits):
+        for (_, _, ks), pairs in zip(probes, hits, strict=True):
             for (rowid, c), n in pairs.items():
-                by_doc.setdefault(rowid, {}).setdefault(k, set()).add(c)
+                for k in ks:
+                    by_doc.setdefault(rowid, {}).setdefault(k, set()).add(c)
                 bands[rowid] = bands.get(rowid, 0) + n
         # The documents whose chunks collide in the most LSH bands with the query's chunks go first.
         ranked = sorted(by_doc, key=lambda r: (-bands[r], -len(by_doc[r]), r))[:MAX_DOCS]
@@ -171,7 +179,7 @@ def _traced(al: Alignment) -> bool:
     if al.cover >= MIN_COVER:
         return True
     # Part of a chunk copied (a short stolen paragraph merged with other text): a dense aligned region.
-    dense = al.covered - CONTRADICTION_WORDS * al.contradictions
+    dense = al.covered - al.penalty
     return al.covered >= MIN_DENSE_WORDS and dense >= DENSE_SHARE * (al.rb - al.ra)
 
 

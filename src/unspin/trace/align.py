@@ -2,8 +2,9 @@
 
 Runs of two or more equal words anchor the alignment; short gaps between anchors (at most
 MAX_GAP words on either side) are substitutions, as a spinner makes them. A substitution that
-swaps a name or number for another contradicts the match (spinners keep them), and so does a number
-of the aligned query text that the aligned source text lacks while having others.
+swaps a number for another contradicts the match (spinners keep numbers), and so does a number of the
+aligned query text that the aligned source text lacks while having others; a swapped name costs less
+(content farms rewrite some capitalised words).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .signature import FUNCTION_WORDS, Words
 MAX_GAP = 5
 # A changed name or number is strong evidence against a copy (templated articles share everything else).
 CONTRADICTION_WORDS = 4
+RENAME_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,13 @@ class Alignment:
     sb: int
     copied: int  # query words inside anchor runs
     swapped: int  # query words inside substitutions
-    contradictions: int  # names or numbers that differ
+    contradictions: int  # numbers that differ
+    renamed: int  # capitalised words swapped for others (content farms do it, sources of a template too)
     subs: tuple[Substitution, ...]
+
+    @property
+    def penalty(self) -> int:
+        return CONTRADICTION_WORDS * self.contradictions + RENAME_WORDS * self.renamed
 
     @property
     def words(self) -> int:
@@ -53,8 +60,8 @@ class Alignment:
 
     @property
     def cover(self) -> float:
-        """Share of the query words that are copied or swapped, less CONTRADICTION_WORDS per contradiction."""
-        return max(0.0, (self.covered - CONTRADICTION_WORDS * self.contradictions) / max(1, self.words))
+        """Share of the query words that are copied or swapped, less the penalty for changed numbers and names."""
+        return max(0.0, (self.covered - self.penalty) / max(1, self.words))
 
 
 def align(q: Words, qa: int, qb: int, s: Words, sa: int, sb: int) -> Alignment:
@@ -66,10 +73,9 @@ def align(q: Words, qa: int, qb: int, s: Words, sa: int, sb: int) -> Alignment:
     best: Alignment | None = None
     for cluster in _clusters(anchors):
         al = _score(q, qa, qb, s, sa, cluster)
-        if best is None or al.covered - CONTRADICTION_WORDS * al.contradictions > \
-                best.covered - CONTRADICTION_WORDS * best.contradictions:
+        if best is None or al.covered - al.penalty > best.covered - best.penalty:
             best = al
-    return best if best is not None else Alignment(qa, qb, qa, qa, sa, sa, 0, 0, 0, ())
+    return best if best is not None else Alignment(qa, qb, qa, qa, sa, sa, 0, 0, 0, 0, ())
 
 
 def _clusters(anchors: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
@@ -88,7 +94,7 @@ def _clusters(anchors: list[tuple[int, int, int]]) -> list[list[tuple[int, int, 
 
 def _score(q: Words, qa: int, qb: int, s: Words, sa: int, anchors: list[tuple[int, int, int]]) -> Alignment:
     copied = sum(n for _, _, n in anchors)
-    swapped = contradictions = 0
+    swapped = contradictions = renamed = 0
     subs: list[Substitution] = []
     for (i1, j1, n1), (i2, j2, _) in zip(anchors, anchors[1:], strict=False):
         gq, gs = i2 - (i1 + n1), j2 - (j1 + n1)
@@ -96,8 +102,11 @@ def _score(q: Words, qa: int, qb: int, s: Words, sa: int, anchors: list[tuple[in
             continue
         a, b, c, d = qa + i1 + n1, qa + i2, sa + j1 + n1, sa + j2
         qi, si = _immutables(q, a, b), _immutables(s, c, d)
-        if qi - si and si - qi:  # a name or number swapped for another: spinners keep them
-            contradictions += 1
+        if qi - si and si - qi:  # a name or number swapped for another: spinners keep numbers, mostly names
+            if any(f[0].isdigit() for f in qi ^ si):
+                contradictions += 1
+            else:
+                renamed += 1
             continue
         if gq > MAX_GAP or gs > MAX_GAP:  # a longer rewrite: the passage goes on, these words are not counted
             continue
@@ -112,7 +121,7 @@ def _score(q: Words, qa: int, qb: int, s: Words, sa: int, anchors: list[tuple[in
     # Numbers of the aligned region that the source region does not have, while it has others.
     qn, sn = _numbers(q, ra, rb), _numbers(s, rsa, rsb)
     contradictions += min(len(qn - sn), len(sn - qn))
-    return Alignment(qa, qb, ra, rb, rsa, rsb, copied, swapped, contradictions, tuple(subs))
+    return Alignment(qa, qb, ra, rb, rsa, rsb, copied, swapped, contradictions, renamed, tuple(subs))
 
 
 def _numbers(w: Words, a: int, b: int) -> set[str]:

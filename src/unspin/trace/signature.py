@@ -88,6 +88,17 @@ def words(text: str, offsets: bool = False) -> Words:
 def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
     """Word-index ranges [i, j) of the paragraph chunks of `text` (as `words(text)` counts words)."""
     w = w if w is not None else words(text)
+    out: list[tuple[int, int]] = []
+    for a, b in paragraphs(w):
+        if b - a <= MAX_WORDS:
+            out.append((a, b))
+        else:
+            out.extend(_split(w, a, b))
+    return out
+
+
+def paragraphs(w: Words) -> list[tuple[int, int]]:
+    """Word-index ranges of the paragraphs, short ones merged into the next (before long ones are cut)."""
     n = len(w.forms)
     if n == 0:
         return []
@@ -109,13 +120,7 @@ def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
             merged[-1][1] = n
         else:
             merged.append([carry, n])
-    out: list[tuple[int, int]] = []
-    for a, b in merged:
-        if b - a <= MAX_WORDS:
-            out.append((a, b))
-            continue
-        out.extend(_split(w, a, b))
-    return out
+    return [(a, b) for a, b in merged]
 
 
 def _split(w: Words, a: int, b: int) -> list[tuple[int, int]]:

@@ -29,10 +29,10 @@ log = logging.getLogger("unspin")
 FORMAT = "unspin-trace-index"
 FORMAT_VERSION = 1
 DB_NAME = "index.sqlite"
-# 20 bands of 2 rows: a chunk spun at 35 % (shingle Jaccard ~0.3-0.6) collides in some band 80-100 % of
+# 32 bands of 2 rows: a chunk spun at 35 % (shingle Jaccard ~0.3-0.6) collides in some band 95-100 % of
 # the time, an unrelated chunk (Jaccard < 0.02) almost never.
-NUM_PERM = 40
-BANDS = 20
+NUM_PERM = 64
+BANDS = 32
 SEED = 7
 BATCH = 500  # documents per transaction
 
