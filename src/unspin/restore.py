@@ -81,6 +81,10 @@ class Option:
     zipf: float = 0.0
     learned_p: float = 0.0
     row: np.ndarray | None = None  # the features that do not depend on context, computed once
+    words: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.words = self.original.split()
 
 
 @dataclass
@@ -313,13 +317,16 @@ class Decoder:
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             pre = np.zeros(len(opts))
+            score = model.BaseScore
             for base, _, _ in contexts[:4]:
                 ref = self._tail(model, base, spun_words, [], False, st_a, st_b)
-                for c, o in enumerate(opts):
-                    pre[c] += self._tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
+                # Most candidates are one word: one LM lookup, without the general tail loop.
+                pre += [score(base, o.words[0], st_a) if len(o.words) == 1 else
+                        self._tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
+                pre -= ref
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
-        alt_words = [o.original.split() for o in opts]
+        alt_words = [o.words for o in opts]
         gains = np.zeros((len(opts), len(use)))
         for k, (base, right, eos) in enumerate(contexts):
             ref = self._tail(model, base, spun_words, right, eos, st_a, st_b)
