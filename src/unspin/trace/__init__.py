@@ -210,7 +210,8 @@ def _match(text: str, q: Words, qch: list[tuple[int, int]], doc_id: str, src: st
             o = src[sw.starts[s.sa] : sw.ends[s.sb - 1]] if s.sb > s.sa else ""
             subs.append((a, b, text[a:b], o, ok))
         n_subs += len(al.subs)
-        copied += al.copied + sum(s[4] and len(s[2].split()) or 0 for s in subs)
+        # Aligned words: the copied ones and the spun words of substitutions the lexicon explains.
+        copied += al.copied + sum(sub.qb - sub.qa for sub, row in zip(al.subs, subs, strict=True) if row[4])
         passages.append(Passage(q.starts[al.ra] if al.rb > al.ra else q.starts[al.qa],
                                 q.ends[al.rb - 1] if al.rb > al.ra else q.ends[al.qb - 1],
                                 sw.starts[al.sa] if al.sb > al.sa else 0,
