@@ -27,7 +27,7 @@ from .signature import MAX_CHUNKS, Sketcher, chunks, features, word_arrays, word
 log = logging.getLogger("unspin")
 
 FORMAT = "unspin-trace-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # bump on any change to tokenising, chunking, shingles or band hashing: old sketches won't match
 DB_NAME = "index.sqlite"
 # 32 bands of 2 rows: a chunk spun at 35 % (shingle Jaccard ~0.3-0.6) collides in some band 95-100 % of
 # the time, an unrelated chunk (Jaccard < 0.02) almost never.
