@@ -13,6 +13,7 @@ from .restore import Change, RestoreResult
 
 if TYPE_CHECKING:
     from .clean import CleanResult
+    from .trace import Index, TraceResult
 
 __all__ = [
     "ChannelTable",
@@ -20,13 +21,16 @@ __all__ = [
     "CleanResult",
     "DetectResult",
     "Engine",
+    "Index",
     "RestoreResult",
     "Span",
+    "TraceResult",
     "UnspinError",
     "clean",
     "detect",
     "learn_pairs",
     "restore",
+    "trace",
 ]
 __version__ = "0.1.0"
 
@@ -55,4 +59,9 @@ def __getattr__(name: str) -> Any:
         from .clean import CleanResult
 
         return CleanResult
+    if name in ("trace", "Index", "TraceResult"):  # imported on first use: it loads datasketch
+        import importlib
+
+        mod = importlib.import_module(".trace", __name__)  # a callable module: unspin.trace(text, index)
+        return mod if name == "trace" else getattr(mod, name)
     raise AttributeError(name)
