@@ -28,3 +28,13 @@ class E:
     WORKER_DIED = "E026: the worker process died while handling the request ({detail})"
     NO_TRACE = "E027: trace is not available in this installation ({detail})"
     CANNOT_LISTEN = "E028: cannot listen on {host}:{port} ({detail})"
+    # trace (issue 5): codes E050-E059
+    NO_INDEX = "E050: no trace index at {path} ({detail}); make one with `unspin index build CORPUS.jsonl DIR`"
+    FOREIGN_INDEX = "E051: {path} is not an unspin trace index ({detail})"
+    OLD_INDEX = ("E052: trace index {path} has format version {found}, this unspin reads version {expected}: "
+                 "rebuild it with `unspin index build`")
+    BAD_INDEX = "E053: trace index {path} is corrupted or unreadable ({detail})"
+    INDEX_EXISTS = "E054: {path} already holds a trace index; add documents with `unspin index add`"
+    QUERY_TOO_SHORT = "E055: the text is too short to trace ({words} words; at least {need} are needed)"
+    NOT_ENGLISH = "E056: the text does not look like English ({detail}); trace compares English text"
+    BAD_TOP = "E057: --top must be at least 1, not {top}"
