@@ -143,19 +143,19 @@ def test_worker_killed_with_sigkill_is_replaced(server):
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("limited"), "--workers", "1", "--max-body-mb", "0.2", "--timeout", "1.5",
+    srv = Server(tmp_path_factory.mktemp("limited"), "--workers", "1", "--max-body-mb", "0.5", "--timeout", "1.5",
                  "--max-concurrency", "2", "--cache", "0", "--cors", "http://ok.example")
     yield srv
     srv.stop()
 
 
 def test_body_over_the_limit_gets_413(limited):
-    big = ("word " * 50_000).encode()  # 250 kB against a 0.2 MB limit
+    big = ("word " * 120_000).encode()  # 600 kB against a 0.5 MB limit
     r = httpx.post(f"{limited.url}/v1/restore", content=big, headers={"content-type": "text/plain"}, timeout=30)
     assert r.status_code == 413 and r.json()["code"] == "E020"
 
     def chunks():  # no Content-Length: the limit holds while the body streams in
-        for _ in range(25):
+        for _ in range(60):
             yield b"x" * 10_000
 
     r = httpx.post(f"{limited.url}/v1/restore", content=chunks(), headers={"content-type": "text/plain"}, timeout=30)
@@ -164,7 +164,7 @@ def test_body_over_the_limit_gets_413(limited):
 
 
 def test_slow_request_gets_504_and_the_service_recovers(limited):
-    text = random_text(6_000)  # seconds of work, over the 1.5 s limit
+    text = random_text(40_000)  # about 225 kB: seconds of work even on a quiet machine, over the 1.5 s limit
     t0 = time.monotonic()
     r = httpx.post(f"{limited.url}/v1/restore", json={"text": text}, timeout=60)
     assert r.status_code == 504 and r.json()["code"] == "E024", r.text[:300]
