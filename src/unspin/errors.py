@@ -18,3 +18,7 @@ class E:
     BAD_PAIRS = "E008: cannot read pairs from {path}: {detail}"
     TOO_LARGE = "E012: input is {size:.1f} MB, over the {limit:g} MB limit (raise it with --max-mb, or split the text)"
     MISSING_EXTRA = "E009: {feature} needs the optional dependencies: pip install 'unspin[{extra}]'"
+    # pipeline (issue 7): codes E070-E079
+    BAD_FILE = "E070: {path} could not be read to its end (stopped after {rows} records): {detail}"
+    STALE_PARTS = "E071: {parts} holds an interrupted run with other input or options; rerun that command, or delete it"
+    BAD_OPTION = "E072: {detail}"
