@@ -65,7 +65,8 @@ class ShardWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.Table.from_pylist(self.rows), self.tmp)
+            keys = list(dict.fromkeys(k for r in self.rows for k in r))  # from_pylist would keep row 1's only
+            pq.write_table(pa.Table.from_pydict({k: [r.get(k) for r in self.rows] for k in keys}), self.tmp)
         _fsync_replace(self.tmp, self.path)
 
     def abort(self) -> None:
