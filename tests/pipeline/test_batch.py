@@ -101,7 +101,8 @@ def test_drop_spun_repair_and_tag_modes(engine, tmp_path):
 def test_group_by_applies_each_groups_table(tmp_path):
     from unspin.learn import learn_pairs, write_channel_dir
 
-    table = learn_pairs([("The committee approved the budget yesterday.", "The committee approved the plan yesterday.")])
+    pair = ("The committee approved the budget yesterday.", "The committee approved the plan yesterday.")
+    table = learn_pairs([pair])
     write_channel_dir({"farm-a": table}, tmp_path / "channels")
     doc = "The council approved the budget on Monday after a long debate about the budget."
     src = tmp_path / "in.jsonl"

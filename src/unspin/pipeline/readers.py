@@ -143,7 +143,7 @@ class Source:
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise ImportError(E.MISSING_EXTRA.format(feature="reading Parquet", extra="parquet")) from None
+            raise ImportError(E.MISSING_EXTRA.format(feature="reading Parquet", extra="corpus")) from None
         raw = self._open_raw()
         try:
             pf = pq.ParquetFile(raw)
@@ -158,7 +158,7 @@ class Source:
         try:
             from warcio.archiveiterator import ArchiveIterator
         except ImportError:
-            raise ImportError(E.MISSING_EXTRA.format(feature="reading WARC", extra="warc")) from None
+            raise ImportError(E.MISSING_EXTRA.format(feature="reading WARC", extra="corpus")) from None
         raw = self._open_raw()
         try:
             for rec in ArchiveIterator(raw, arc2warc=True):
