@@ -100,7 +100,7 @@ class Source:
                 yield from self._warc()
             else:
                 yield from self._jsonl()
-        except FileError:
+        except (FileError, ImportError):
             raise
         except UnspinError as exc:
             raise FileError(self.path, self.rows, exc) from None
@@ -124,8 +124,7 @@ class Source:
         if p.endswith(".gz"):
             stream = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]  # a binary file object
         elif p.endswith(".zst"):
-            import zstandard
-
+            zstandard = _zstd()
             stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[assignment]
         else:
             stream = raw
@@ -208,3 +207,11 @@ def _decode(body: bytes, ctype: str) -> str:
         return body.decode(charset, errors="replace")
     except LookupError:
         return body.decode("utf-8", errors="replace")
+
+
+def _zstd() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        raise ImportError(E.MISSING_EXTRA.format(feature="Zstandard files", extra="corpus")) from None
+    return zstandard

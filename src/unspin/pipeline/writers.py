@@ -15,7 +15,13 @@ from ..errors import E, UnspinError
 
 
 def out_format(path: str) -> str:
-    return "parquet" if path.lower().endswith((".parquet", ".pq")) else "jsonl"
+    if path.lower().endswith((".parquet", ".pq")):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ImportError(E.MISSING_EXTRA.format(feature="writing Parquet", extra="corpus")) from None
+        return "parquet"
+    return "jsonl"
 
 
 def to_json(row: dict[str, Any]) -> str:
@@ -93,9 +99,9 @@ class JsonlSink:
         if p.endswith(".gz"):
             stream = gzip.GzipFile(filename="", fileobj=self.raw, mode="wb", mtime=0)
         elif p.endswith(".zst"):
-            import zstandard
+            from .readers import _zstd
 
-            stream = zstandard.ZstdCompressor().stream_writer(self.raw, closefd=False)
+            stream = _zstd().ZstdCompressor().stream_writer(self.raw, closefd=False)
         self.text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
 
     def write(self, s: str) -> None:
