@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: cluster to join (default: start one)")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on standard error (auto: when it is a terminal)")
+    p.add_argument("--worker-mb", type=float, default=512, help="a worker over this resident size renews its engine")
 
     p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
     try:
@@ -172,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
                           max_mb=args.max_mb, drop_spun=args.drop_spun, repair=args.repair,
                           keep_field=args.keep_field, tag=args.tag, channel_dir=args.channel_dir,
                           group_by=args.group_by, shard_rows=args.shard_rows, engine=args.engine,
-                          ray_address=args.ray_address)
+                          ray_address=args.ray_address, worker_mb=args.worker_mb)
         show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
         bar = ProgressBar(sys.stderr) if show else None
         try:

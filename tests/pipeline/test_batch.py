@@ -169,3 +169,20 @@ def test_parquet_in_and_out_and_warc_in(tmp_path):
     assert rows[0]["unspin"]["verdict"] == "spun"
     assert all(rows[0]["text"][s["start"]:s["end"]] == s["text"] for s in rows[0]["unspin"]["spans"])
     assert b"not HTML (image/png): 1" in p.stderr
+
+
+def test_a_worker_that_renews_its_engine_gives_the_same_rows():
+    from unspin.pipeline.batch import BatchConfig, Worker
+    from unspin.pipeline.readers import Record
+
+    paras = [p for p in (SPUN + "\n" + ORIGINAL).split("\n") if len(p.split()) > 8]
+    recs = [Record(json.dumps({"id": i, "text": p})) for i, p in enumerate(paras[:6])]
+    for task in ("detect", "restore"):
+        steady = Worker(BatchConfig(task=task))
+        renewing = Worker(BatchConfig(task=task, worker_mb=1))  # over budget after every chunk
+        a = [o for k in range(0, len(recs), 2) for o in steady.chunk(recs[k : k + 2])]
+        b = []
+        for k in range(0, len(recs), 2):
+            b += renewing.chunk(recs[k : k + 2])
+            assert renewing._base is None  # the engine was dropped
+        assert a == b and all(o.error is None for o in a)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
@@ -18,6 +19,9 @@ TASKS = ("restore", "detect", "clean")
 # Engines kept per worker for `--group-by`; each shares the base engine's lexicon and LM, so one costs
 # little more than its channel table, and the least recently used is dropped beyond this.
 MAX_GROUP_ENGINES = 16
+# A worker whose resident memory passes this drops its engines after the chunk: the engine's memo tables
+# grow with the vocabulary a long run meets, and fresh engines reuse the freed memory (see BENCHMARKS.md).
+WORKER_MB = 512
 
 
 @dataclass
@@ -41,6 +45,7 @@ class BatchConfig:
     shard_rows: int = 1000
     engine: str = "local"  # or "ray"
     ray_address: str | None = None
+    worker_mb: float = WORKER_MB
     out_format: str = "jsonl"  # set by the executor from OUT's name
 
     def check(self) -> None:
@@ -65,7 +70,7 @@ class BatchConfig:
     def fingerprint(self) -> dict[str, Any]:
         """The options that decide the output's bytes (a resumed run must use the same)."""
         d = asdict(self)
-        for k in ("workers", "engine", "ray_address"):
+        for k in ("workers", "engine", "ray_address", "worker_mb"):
             d.pop(k)
         return d
 
@@ -164,7 +169,20 @@ class Worker:
         return eng
 
     def chunk(self, recs: list[Record]) -> list[Outcome]:
-        return [self.record(r) for r in recs]
+        out = [self.record(r) for r in recs]
+        if self._base is not None and _rss_mb() > self.cfg.worker_mb:
+            self.recycle()
+        return out
+
+    def recycle(self) -> None:
+        """Drop the engines and their memo tables; the next row builds fresh ones (same results)."""
+        import gc
+
+        self._base = None
+        self._engines.clear()
+        gc.collect()
+        _malloc_trim()
+        log.debug("worker memory over %g MB: engines rebuilt", self.cfg.worker_mb)
 
     def record(self, rec: Record) -> Outcome:
         cfg = self.cfg
@@ -225,6 +243,24 @@ class Worker:
         row["unspin"] = None
         row["unspin_error"] = reason
         return Outcome(self._item(row), code, None, 0)
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):  # not Linux: no recycling
+        return 0.0
+
+
+def _malloc_trim() -> None:
+    """Give freed heap pages back to the system (glibc), so the worker's resident size really drops."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _tag(out: dict[str, Any]) -> dict[str, Any]:
