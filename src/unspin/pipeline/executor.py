@@ -123,7 +123,7 @@ class _Feed:
             try:
                 yield from src.records()
             except FileError as exc:
-                log.warning("%s", exc)
+                log.info("%s", exc)  # the summary reports it; -v shows it as it happens
                 self.file_errors.append(str(exc))
             self.skipped.update(src.skipped)
             self._current = None
