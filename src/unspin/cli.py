@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any
 
-from .errors import UnspinError
+from .errors import E, UnspinError
 
 log = logging.getLogger("unspin")
 
@@ -80,6 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                    help="progress bar on standard error (auto: when it is a terminal)")
     p.add_argument("--worker-mb", type=float, default=512, help="a worker over this resident size renews its engine")
+
+    p = sub.add_parser("index", help="source indexes for trace")
+    isub = p.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    for name, what in (("build", "make a new index from a JSON Lines corpus"),
+                       ("add", "add the documents of a JSON Lines corpus to an index (ids already there are skipped)")):
+        b = isub.add_parser(name, help=what)
+        b.add_argument("corpus", metavar="CORPUS.jsonl")
+        b.add_argument("dir", metavar="DIR")
+        b.add_argument("--id-field", default="id")
+        b.add_argument("--text-field", default="text")
+
+    p = sub.add_parser("trace", help="find the indexed sources a (spun) text was made from")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--index", action="append", required=True, metavar="DIR", help="index directory (repeatable)")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--explain", action="store_true", help="show each traced passage beside its source")
+    p.add_argument("--harvest", metavar="PAIRS.jsonl", help="append aligned (spun, original) pairs for `unspin learn`")
+    _fmt(p)
 
     p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
     try:
@@ -183,6 +201,36 @@ def run(args: argparse.Namespace) -> int:
                 bar.close()
         print(summary(stats), file=sys.stderr)
         return 2 if stats.file_errors else 0
+    if cmd == "index":
+        from .trace import Index, read_corpus
+
+        idx = Index.create(args.dir) if args.index_command == "build" else Index.for_writing(args.dir)
+        st = idx.add(read_corpus(args.corpus, id_field=args.id_field, text_field=args.text_field))
+        why = ", ".join(f"{k}: {v}" for k, v in st.reasons.items())
+        print(f"added {st.added} documents ({st.added / max(st.seconds, 1e-9):.0f}/s), skipped {st.skipped} "
+              f"already indexed, rejected {st.rejected}{' (' + why + ')' if why else ''}; {len(idx)} in {args.dir}",
+              file=sys.stderr)
+        return 0
+    if cmd == "trace":
+        from .trace import explain, harvest, trace
+
+        if args.top < 1:
+            raise UnspinError(E.BAD_TOP.format(top=args.top))
+        text = _input(args)
+        found = trace(text, args.index if len(args.index) > 1 else args.index[0], top=args.top)
+        out = found.to_dict()
+        if args.harvest:
+            with open(args.harvest, "a", encoding="utf-8") as fh:
+                for row in harvest(text, found):
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if args.explain:
+            shown = explain(text, found, color=args.format != "json" and sys.stdout.isatty())
+            if args.format == "json":
+                out["explain"] = shown
+        rows = "\n".join(f"{m.id}\t{m.score:.3f}\t{m.aligned:.3f}" for m in found.matches)
+        head = "id\tscore\taligned\n" if found.matches else f"no match ({found.reason})\n"
+        _emit(out, args.format, shown if args.explain and args.format != "json" else head + rows)
+        return 0
     if cmd == "bench":
         from .bench.runner import main as bench_main
 
