@@ -1,9 +1,8 @@
-"""Scale benchmark: 1 vs 2 workers, batch machinery overhead against direct engine calls, peak memory by input size.
+"""Scale benchmark: 1 vs 2 workers, batch machinery overhead against direct engine calls, peak memory by input size."""
 
-Inputs are Wikipedia articles from the shared corpora, written to a temporary directory (never kept).
-Memory is the proportional set size (PSS) of the whole `unspin batch` process tree, sampled every 0.2 s
-from /proc, so pages shared by the forked workers are counted once.
-"""
+# Inputs are Wikipedia articles from the shared corpora, written to a temporary directory (never kept).
+# Memory is the proportional set size (PSS) of the whole `unspin batch` process tree, sampled every 0.2 s
+# from /proc, so pages shared by the forked workers are counted once.
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""The executor: records stream in chunks to workers and back in order into shards with completion markers.
+"""The executor: records stream in chunks to workers and back in order into shards with completion markers."""
 
-OUT is built in OUT.parts/: shard k holds input records [k*shard_rows, (k+1)*shard_rows) and is written
-to a temporary file, synced and renamed, then marked done. A rerun of the same command (checked against
-OUT.parts/manifest.json) skips done shards and redoes the rest, so after a kill -9 at any moment the
-final OUT, assembled atomically once every shard is done, is the same bytes as an uninterrupted run's.
-"""
+# OUT is built in OUT.parts/: shard k holds input records [k*shard_rows, (k+1)*shard_rows) and is written
+# to a temporary file, synced and renamed, then marked done. A rerun of the same command (checked against
+# OUT.parts/manifest.json) skips done shards and redoes the rest, so after a kill -9 at any moment the
+# final OUT, assembled atomically once every shard is done, is the same bytes as an uninterrupted run's.
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""`unspin batch --engine ray`: chunks of records run on a Ray cluster through Ray Data, results back in order.
+"""`unspin batch --engine ray`: chunks of records run on a Ray cluster through Ray Data, results back in order."""
 
-The driver (the `unspin batch` process) reads the input and writes the shards exactly as the local
-executor does, so resuming, ordering and the output bytes are the same; Ray Data maps windows of chunks
-over actors that each hold one engine. Every node needs unspin installed (`pip install 'unspin[ray]'`).
-"""
+# The driver (the `unspin batch` process) reads the input and writes the shards exactly as the local
+# executor does, so resuming, ordering and the output bytes are the same; Ray Data maps windows of chunks
+# over actors that each hold one engine. Every node needs unspin installed (`pip install 'unspin[ray]'`).
 
 from __future__ import annotations
 
