@@ -18,3 +18,4 @@ class E:
     BAD_PAIRS = "E008: cannot read pairs from {path}: {detail}"
     TOO_LARGE = "E012: input is {size:.1f} MB, over the {limit:g} MB limit (raise it with --max-mb, or split the text)"
     MISSING_EXTRA = "E009: {feature} needs the optional dependencies: pip install 'unspin[{extra}]'"
+    BAD_CORPUS = "E020: cannot read documents from {path}: {detail}"
