@@ -54,7 +54,7 @@ def gold_of(spun_doc, tokens, i: int, j: int) -> str:
     return "\x00"
 
 
-def examples(adapter: Adapter, docs, spun_docs, types) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]]:
+def examples(adapter: Adapter, docs, spun_docs, types) -> list[tuple]:
     out = []
     for t in types:
         labels = [gold_of(spun_docs[n], docs[n].tokens, i, j) for n, i, j in t.occurrences]
@@ -166,7 +166,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src/unspin/data/adapt.json"))
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--cache", default="/tmp/fit_adapt.npz")
+    ap.add_argument("--cache", default="/tmp/fit_adapt.pkl", help="the examples are kept here for refitting")
     args = ap.parse_args()
     docs = held_out_docs(first_half=True)
     print(f"{len(docs)} fitting documents", file=sys.stderr)
@@ -177,6 +177,9 @@ def main() -> int:
         for n, got in enumerate(pool.imap_unordered(job, jobs), 1):
             ex += got
             print(f"  {n}/{len(jobs)} configs, {len(ex)} type examples, {time.time() - t0:.0f} s", file=sys.stderr)
+    import pickle
+
+    Path(args.cache).write_bytes(pickle.dumps(ex))
     theta = fit(ex)
     calibration(ex, theta)
     p = AdaptParams(

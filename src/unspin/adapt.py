@@ -56,6 +56,10 @@ OPTION_FEATURES = (
     "oov",
     "builtin",
     "embed",
+    "lm_mean_n",  # lm_mean * log(1 + occurrences scored): consistent evidence from many contexts
+    "pos_n",  # (pos_share - 0.5) * log(1 + occurrences scored)
+    "missing_pos",  # missing * pos_share: the missing word that also fits the contexts
+    "best_lm",  # 1 for the option with the highest lm_mean of its type
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
@@ -69,7 +73,7 @@ class AdaptParams:
     """Weights of the type-level logit over {kept, spun from an unlisted word, each candidate original}."""
 
     option_w: list[float] = field(default_factory=lambda: [
-        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, -4.0])
+        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -4.0])
     keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
     other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
     min_prob: float = MIN_PROB
@@ -193,12 +197,12 @@ class Adapter:
         self._n_words = max(1, sum(self._unigrams.values()))
         types = []
         limit = self.engine.params.max_candidates
-        for key, where in occ.items():
+        for key, found in occ.items():
             if any(c.isdigit() for c in key):
                 continue
             opts = self.decoder.options(key, limit)
             if opts:
-                types.append(TypeEvidence(key, where, [o.original for o in opts]))
+                types.append(TypeEvidence(key, found, [o.original for o in opts]))
         self._phrase_counts(docs, types)
         self._score(docs, types, rescore=False)
         return docs, types
@@ -331,6 +335,10 @@ class Adapter:
             rows[:, f["pos_share"]] = (gains > 0).mean(axis=1)
             rows[:, f["ctx_mean"]] = (gains - prior[:, None]).mean(axis=1)
             rows[:, f["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
+            logn = math.log1p(gains.shape[1])
+            rows[:, f["lm_mean_n"]] = rows[:, f["lm_mean"]] * logn
+            rows[:, f["pos_n"]] = (rows[:, f["pos_share"]] - 0.5) * logn
+            rows[int(np.argmax(rows[:, f["lm_mean"]])), f["best_lm"]] = 1.0
         for c, o in enumerate(opts):
             r = rows[c]
             r[f["zipf_gain"]] = (o.zipf - zs) / 8.0
@@ -342,6 +350,7 @@ class Adapter:
             r[f["oov"]] = float(not self.decoder._in_lm(o.original)) if o.original else 0.0
             r[f["builtin"]] = float(bool(o.sources & 16))
             r[f["embed"]] = float(bool(o.sources & 8))
+            r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
             r[f["bias"]] = 1.0
         over = self._anomaly(t.key)
         keep = np.array([over, zs / 8.0, math.log1p(t.count), float(not self.decoder._in_lm(t.key))])
@@ -371,12 +380,12 @@ class Adapter:
                     d.reading[k] = []
                 marks[n].update(range(i, j))
                 changed = True
-        self._marks = dict(marks)
+        self._marks: dict[int, set[int]] = dict(marks)
         return changed
 
     def _near_change(self, n: int, i: int, j: int, order: int) -> bool:
-        marks = self._marks.get(n)
-        return bool(marks) and any(k in marks for k in range(i - order + 1, j + order - 1))
+        marks = self._marks.get(n, set())
+        return any(k in marks for k in range(i - order + 1, j + order - 1))
 
 
 def adapt(texts: Iterable[str], engine: Engine | None = None, name: str = "adapted") -> ChannelTable:
