@@ -82,13 +82,9 @@ def job(args: tuple) -> list:
             sd = sp.spin(d) if sp is not None else None
             texts.append(sd.spun if sd else d)
             spun_docs.append(sd)
+    # First-round features only: the second round's contexts depend on the weights being fitted.
     docs, types = ad.evidence(texts)
-    ex = examples(ad, docs, spun_docs, types)
-    ad.decide(types)
-    if ad._reread(docs, types):
-        ad._score(docs, types, rescore=True)
-        ex += examples(ad, docs, spun_docs, types)
-    return ex
+    return examples(ad, docs, spun_docs, types)
 
 
 def configs(docs: list[str]) -> list[tuple]:
@@ -110,7 +106,7 @@ def configs(docs: list[str]) -> list[tuple]:
     return out
 
 
-def fit(ex: list, l2: float = 1e-2) -> np.ndarray:
+def fit(ex: list, l2: float = 1e-4) -> np.ndarray:
     from scipy.optimize import minimize
 
     seg = np.cumsum([0] + [2 + len(o) for o, _, _, _, _ in ex])
@@ -167,19 +163,24 @@ def main() -> int:
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src/unspin/data/adapt.json"))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/fit_adapt.pkl", help="the examples are kept here for refitting")
+    ap.add_argument("--from-cache", action="store_true", help="refit on the examples of the last run")
     args = ap.parse_args()
-    docs = held_out_docs(first_half=True)
-    print(f"{len(docs)} fitting documents", file=sys.stderr)
-    t0 = time.time()
-    jobs = configs(docs)
-    ex: list = []
-    with mp.get_context("fork").Pool(args.workers) as pool:
-        for n, got in enumerate(pool.imap_unordered(job, jobs), 1):
-            ex += got
-            print(f"  {n}/{len(jobs)} configs, {len(ex)} type examples, {time.time() - t0:.0f} s", file=sys.stderr)
     import pickle
 
-    Path(args.cache).write_bytes(pickle.dumps(ex))
+    docs = held_out_docs(first_half=True)
+    jobs = configs(docs)
+    if args.from_cache:
+        ex = pickle.loads(Path(args.cache).read_bytes())
+    else:
+        print(f"{len(docs)} fitting documents", file=sys.stderr)
+        t0 = time.time()
+        ex = []
+        with mp.get_context("fork").Pool(args.workers) as pool:
+            for n, got in enumerate(pool.imap_unordered(job, jobs), 1):
+                ex += got
+                print(f"  {n}/{len(jobs)} configs, {len(ex)} type examples, {time.time() - t0:.0f} s",
+                      file=sys.stderr)
+        Path(args.cache).write_bytes(pickle.dumps(ex))
     theta = fit(ex)
     calibration(ex, theta)
     p = AdaptParams(

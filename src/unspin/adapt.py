@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import E, UnspinError
 from .learn import ChannelTable, Entry, _inflections
-from .restore import LN10, SHORTLIST, Decoder
+from .restore import LN10, SHORTLIST, Decoder, Option
 from .text import lm_form, sentences, tokenize
 
 if TYPE_CHECKING:
@@ -60,12 +60,15 @@ OPTION_FEATURES = (
     "pos_n",  # (pos_share - 0.5) * log(1 + occurrences scored)
     "missing_pos",  # missing * pos_share: the missing word that also fits the contexts
     "best_lm",  # 1 for the option with the highest lm_mean of its type
+    "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
 OTHER_FEATURES = ("over", "log_count", "bias")
 MAX_OCCURRENCES = 32  # occurrences of one type scored per round; more add little evidence and cost LM calls
-MIN_PROB = 0.2  # entries less likely than this are left out: an entry switches its form to the learned weights
+MISSING_VOCAB = 30_000  # the most frequent English words: the ones whose absence from a corpus is noticed
+CORPUS_CANDIDATES = 3  # missing words proposed per over-represented type
+MIN_PROB = 0.35  # entries less likely than this are left out: an entry switches its form to the learned weights
 
 
 @dataclass
@@ -73,7 +76,7 @@ class AdaptParams:
     """Weights of the type-level logit over {kept, spun from an unlisted word, each candidate original}."""
 
     option_w: list[float] = field(default_factory=lambda: [
-        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -4.0])
+        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -4.0])
     keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
     other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
     min_prob: float = MIN_PROB
@@ -157,7 +160,7 @@ class Adapter:
     """Estimates channel tables from unpaired spun documents with an engine's lexicon and language model."""
 
     def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
-                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2) -> None:
+                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True) -> None:
         from .engine import Engine
 
         self.engine = engine if engine is not None else Engine()
@@ -167,6 +170,12 @@ class Adapter:
                                exclude_sources=self.engine.decoder.exclude)
         self.max_occurrences = max_occurrences
         self.rounds = rounds
+        self.corpus_candidates = corpus_candidates
+        self._unigrams: Counter[str] = Counter()
+        self._phrases: Counter[str] = Counter()
+        self._n_words = 1
+        self._extra: dict[str, list[Option]] = {}
+        self._marks: dict[int, set[int]] = {}
 
     # -- public -------------------------------------------------------------------------------------------
     def adapt(self, texts: Iterable[str], name: str = "adapted") -> AdaptReport:
@@ -189,18 +198,20 @@ class Adapter:
         """Tokenise the corpus, gather every type with candidates, and score them (first round)."""
         docs = [_Doc(t) for t in texts if t and t.strip()]
         occ: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        self._unigrams: Counter[str] = Counter()
+        self._unigrams = Counter()
         for n, d in enumerate(docs):
             self._unigrams.update(f for f, t in zip(d.forms, d.tokens, strict=True) if t.is_word)
             for key, where in self.decoder.spans(d.text, d.tokens, d.forms).items():
                 occ[key].extend((n, i, j) for i, j in where)
         self._n_words = max(1, sum(self._unigrams.values()))
         types = []
-        limit = self.engine.params.max_candidates
+        self._extra = {}
+        if self.corpus_candidates:
+            self._extra = self._missing_candidates(docs, occ)
         for key, found in occ.items():
             if any(c.isdigit() for c in key):
                 continue
-            opts = self.decoder.options(key, limit)
+            opts = self._options(key)
             if opts:
                 types.append(TypeEvidence(key, found, [o.original for o in opts]))
         self._phrase_counts(docs, types)
@@ -240,6 +251,72 @@ class Adapter:
         return ChannelTable(dict(entries), name=name)
 
     # -- evidence ----------------------------------------------------------------------------------------
+    def _options(self, key: str) -> list[Option]:
+        opts = self.decoder.options(key, self.engine.params.max_candidates)
+        extra = self._extra.get(key)
+        if extra:
+            have = {o.original for o in opts}
+            opts = opts + [o for o in extra if o.original not in have]
+        return opts
+
+    def _missing_candidates(self, docs: list[_Doc],
+                            occ: dict[str, list[tuple[int, int, int]]]) -> dict[str, list[Option]]:
+        """Words clean English would use here that the corpus lacks, proposed for its over-represented words.
+
+        A spinner's inputs go missing from its output; a missing word of the same inflection that the language
+        model prefers in an over-represented word's contexts is a candidate even if no thesaurus lists the pair.
+        """
+        from wordfreq import top_n_list
+
+        from .lexicon._morph import Morph
+
+        morph = Morph()
+        tags_of: dict[str, frozenset[str]] = {}
+
+        def tags(w: str) -> frozenset[str]:
+            got = tags_of.get(w)
+            if got is None:
+                got = frozenset(t for upos, lemmas in morph.lemmas(w).items() for lm in lemmas
+                                for t, forms in morph.table(lm, upos).items() if w in forms)
+                tags_of[w] = got
+            return got
+
+        missing = [w for w in top_n_list("en", MISSING_VOCAB)
+                   if w.isalpha() and w.islower() and len(w) > 2 and self._expected(w) >= 3.0
+                   and self._count(w) <= 0.25 * self._expected(w) and self.decoder._in_lm(w) and tags(w)]
+        over = [k for k, where in occ.items()
+                if " " not in k and k.isalpha() and len(where) >= 3 and self._anomaly(k) >= math.log(2.0) and tags(k)]
+        if not missing or not over:
+            return {}
+        model = self.decoder.lm.model
+        order = self.decoder.lm.order
+        out: dict[str, list[Option]] = {}
+        st = kenlm.State()
+        for key in over:
+            kt = tags(key)
+            cands = [w for w in missing if w != key and tags(w) & kt]
+            if not cands:
+                continue
+            score = np.array([0.5 * -self._anomaly(w) for w in cands])
+            for n, i, _ in self._sample(occ[key])[:6]:
+                d = docs[n]
+                left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
+                base = kenlm.State()
+                if bos:
+                    model.BeginSentenceWrite(base)
+                else:
+                    model.NullContextWrite(base)
+                for w in left:
+                    nxt = kenlm.State()
+                    model.BaseScore(base, w, nxt)
+                    base = nxt
+                ref = model.BaseScore(base, key, st)
+                score += np.array([model.BaseScore(base, w, st) - ref for w in cands])
+            best = np.argsort(-score, kind="stable")[:CORPUS_CANDIDATES]
+            out[key] = [Option(cands[c], 0, 0.0, 0.0, self._zipf(cands[c])) for c in best]
+        log.debug("adapt: %d missing words proposed for %d over-represented types", len(missing), len(out))
+        return out
+
     def _zipf(self, phrase: str) -> float:
         return self.decoder._zipf(phrase)
 
@@ -259,7 +336,7 @@ class Adapter:
             for o in (t.key, *t.options):
                 if " " in o:
                     want[o.count(" ") + 1].add(o)
-        self._phrases: Counter[str] = Counter()
+        self._phrases = Counter()
         for n, phrases in want.items():
             for d in docs:
                 f = d.forms
@@ -277,7 +354,6 @@ class Adapter:
     def _score(self, docs: list[_Doc], types: list[TypeEvidence], rescore: bool) -> None:
         model = self.decoder.lm.model
         order = self.decoder.lm.order
-        limit = self.engine.params.max_candidates
         st_a, st_b = kenlm.State(), kenlm.State()
         tail = Decoder._tail
         for t in types:
@@ -300,7 +376,7 @@ class Adapter:
                     base = nxt
                 contexts.append((base, right, eos))
             spun_words = t.key.split()
-            opts = self.decoder.options(t.key, limit)
+            opts = self._options(t.key)
             if not rescore and len(opts) > SHORTLIST:
                 pre = np.zeros(len(opts))
                 for base, _, _ in contexts[:6]:
@@ -350,6 +426,7 @@ class Adapter:
             r[f["oov"]] = float(not self.decoder._in_lm(o.original)) if o.original else 0.0
             r[f["builtin"]] = float(bool(o.sources & 16))
             r[f["embed"]] = float(bool(o.sources & 8))
+            r[f["corpus"]] = float(o.sources == 0)
             r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
             r[f["bias"]] = 1.0
         over = self._anomaly(t.key)
@@ -380,7 +457,7 @@ class Adapter:
                     d.reading[k] = []
                 marks[n].update(range(i, j))
                 changed = True
-        self._marks: dict[int, set[int]] = dict(marks)
+        self._marks = dict(marks)
         return changed
 
     def _near_change(self, n: int, i: int, j: int, order: int) -> bool:

@@ -30,6 +30,7 @@ SUITES: dict[str, dict[str, Any]] = {
         "profiles": ("wordnet", "contentfarm"),
         "main_docs": 100,
         "curve": (10, 30, 100),
+        "long_curve": ("wordnet",),
         "eval_docs": 8,
         "robust_docs": 60,
         "runtime_docs": 100,
@@ -39,6 +40,7 @@ SUITES: dict[str, dict[str, Any]] = {
         "profiles": tuple(PROFILES),
         "main_docs": 200,
         "curve": (10, 30, 100, 200, 300, 1000),
+        "long_curve": ("wordnet", "mythes"),  # the others stop at main_docs: 1,000-document runs take minutes each
         "eval_docs": 20,
         "robust_docs": 200,
         "runtime_docs": 1000,
@@ -86,10 +88,10 @@ def honesty(report: Any, spun: list[SpunDoc | None]) -> list[dict[str, Any]]:
                         for n, i, j in t.occurrences if spun[n] is not None)
         total = sum(golds.values())
         for e in entries:
-            label = "0.8-1.0" if e.prob >= 0.8 else "0.5-0.8" if e.prob >= 0.5 else "0.2-0.5"
+            label = "0.8-1.0" if e.prob >= 0.8 else "0.5-0.8" if e.prob >= 0.5 else "< 0.5"
             bins[label].append((e.prob, golds[e.original] / max(total, 1)))
     out = []
-    for label in ("0.2-0.5", "0.5-0.8", "0.8-1.0"):
+    for label in ("< 0.5", "0.5-0.8", "0.8-1.0"):
         v = bins.get(label, [])
         out.append({"bin": label, "entries": len(v),
                     "mean_prob": round(sum(p for p, _ in v) / max(len(v), 1), 3),
@@ -231,8 +233,10 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
                        "eval_words": sum(len(d.text.split()) for d in _DOCS["eval"])}
     R.prepare_spinners()
     R._ENGINES.clear()
-    jobs: list[tuple[str, tuple[Any, ...]]] = [("job_profile", (p, cfg["curve"], cfg["main_docs"]))
-                                               for p in cfg["profiles"]]
+    jobs: list[tuple[str, tuple[Any, ...]]] = [
+        ("job_profile", (p, cfg["curve"] if p in cfg["long_curve"] else
+                         tuple(n for n in cfg["curve"] if n <= cfg["main_docs"]), cfg["main_docs"]))
+        for p in cfg["profiles"]]
     jobs += [("job_robust", (k, cfg["robust_docs"])) for k in ("half_clean", "two_spinners", "all_clean")]
     done = []
     with mp.get_context("fork").Pool(cfg["workers"]) as pool:
