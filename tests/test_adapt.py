@@ -139,20 +139,20 @@ def test_cli_writes_a_table_and_a_group_directory(wiki, tmp_path):
     index = read_channel_dir(d)
     assert set(index) == {"a.example", "b/ex ample"}
     assert all(len(ChannelTable.load(p)) > 0 for p in index.values())
-    assert "1 rows without" in r.stderr
+    assert b"1 rows without" in r.stderr
 
 
 def test_bad_corpora_fail_with_a_coded_reason(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\nnot json\n', encoding="utf-8")
     r = run_cli("adapt", str(bad), str(tmp_path / "o.tsv"))
-    assert r.returncode == 2 and "E020" in r.stderr and "line 2" in r.stderr
+    assert r.returncode == 2 and b"E020" in r.stderr and b"line 2" in r.stderr
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"title": "no text"}\n', encoding="utf-8")
     r = run_cli("adapt", str(empty), str(tmp_path / "o.tsv"))
-    assert r.returncode == 2 and "E020" in r.stderr
+    assert r.returncode == 2 and b"E020" in r.stderr
     r = run_cli("adapt", str(tmp_path / "missing.jsonl"), str(tmp_path / "o.tsv"))
-    assert r.returncode == 2 and "E004" in r.stderr
+    assert r.returncode == 2 and b"E004" in r.stderr
     with pytest.raises(UnspinError):
         list(read_corpus(bad))
 
