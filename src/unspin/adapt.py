@@ -474,13 +474,19 @@ def adapt(texts: Iterable[str], engine: Engine | None = None, name: str = "adapt
 
 def read_corpus(path: str | os.PathLike[str], text_field: str = "text",
                 group_by: str | None = None) -> Iterator[tuple[str, str]]:
-    """Yield (group value, text) for each row of a JSON Lines corpus (plain or .gz); group "" without group_by.
+    """Yield (group value, text) for each row of a JSON Lines corpus (plain, .gz or - for standard input).
 
     Rows without the text field, or (with `group_by`) without the group field, are skipped and logged.
     """
     p = str(path)
     try:
-        f = gzip.open(p, "rt", encoding="utf-8") if p.endswith(".gz") else open(p, encoding="utf-8")
+        if p == "-":
+            import io
+            import sys
+
+            f: Any = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+        else:
+            f = gzip.open(p, "rt", encoding="utf-8") if p.endswith(".gz") else open(p, encoding="utf-8")
     except OSError as exc:
         raise UnspinError(E.NOT_FOUND.format(path=path, detail=exc.strerror or exc)) from None
     skipped = 0
