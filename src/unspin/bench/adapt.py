@@ -314,7 +314,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"BBC documents {TRAIN_START}.. (spun side only); evaluation: {results['data']['eval_docs']} other BBC "
         f"documents ({results['data']['eval_words']} words) spun by the same profile. The lexicon leaves out the "
         "profile's source for zero-shot, learn and adapt alike.", "",
-        "| profile | zero-shot NER | damage | learn 200 pairs NER | damage | adapt N docs | entries | adapt NER | "
+        "| profile | zero-shot NER | damage | learn from the N docs paired: NER | damage | adapt N docs | entries | "
+        "adapt NER | "
         "recall | damage | share of learn's gain |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
