@@ -26,9 +26,9 @@ if [ "$MODE" = "--test" ]; then
   # The benchmark's BERT-cost baseline: torch pinned to the CPU build this machine kind carries on disk
   # (an unpinned torch would pull a multi-GB CUDA build).
   .venv/bin/pip install -q 'torch==2.13.0' 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q -e '.[test,bert]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[test,bert,trace,corpus,datatrove,ray]' 2>&1 | grep -v "^WARNING: Location" || true
 else
-  .venv/bin/pip install -q -e . 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[trace]' 2>&1 | grep -v "^WARNING: Location" || true
 fi
 .venv/bin/python -c 'import unspin, kenlm' || { echo "install.sh: pip install failed" >&2; exit 1; }
 

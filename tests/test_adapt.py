@@ -146,11 +146,11 @@ def test_bad_corpora_fail_with_a_coded_reason(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\nnot json\n', encoding="utf-8")
     r = run_cli("adapt", str(bad), str(tmp_path / "o.tsv"))
-    assert r.returncode == 2 and b"E020" in r.stderr and b"line 2" in r.stderr
+    assert r.returncode == 2 and b"E060" in r.stderr and b"line 2" in r.stderr
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"title": "no text"}\n', encoding="utf-8")
     r = run_cli("adapt", str(empty), str(tmp_path / "o.tsv"))
-    assert r.returncode == 2 and b"E020" in r.stderr
+    assert r.returncode == 2 and b"E060" in r.stderr
     r = run_cli("adapt", str(tmp_path / "missing.jsonl"), str(tmp_path / "o.tsv"))
     assert r.returncode == 2 and b"E004" in r.stderr
     with pytest.raises(UnspinError):

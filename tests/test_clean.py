@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import unspin.clean.htmltext as H
 from unspin.bench.clean_eval import fixture_pages, score_dir
 from unspin.clean import TEXT_JOINER, CleanResult, Removed, clean, looks_like_html
+from unspin.clean import htmltext as H
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 # dev/ was tuned on; heldout/ was generated the same way and scored only at the end; wild/ holds
@@ -292,3 +292,12 @@ def test_missing_trafilatura_names_the_extra(monkeypatch: pytest.MonkeyPatch) ->
         clean("<html><body><p>x</p></body></html>")
     # Plain text never needs it.
     assert clean(ARTICLE, html=False).text == ARTICLE
+
+
+def test_unspin_clean_stays_callable_after_use():
+    import unspin
+
+    first = unspin.clean("A paragraph of ordinary article text that is long enough to keep as it is.")
+    second = unspin.clean("Another paragraph of ordinary article text, again long enough to keep.")
+    assert callable(unspin.clean)
+    assert first.text and second.text

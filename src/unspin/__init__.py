@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .clean import CleanResult, clean  # bound here, not on first call: importing the package would rebind the name
 from .detect import DetectResult, Span
 from .engine import Engine, default_engine
 from .errors import UnspinError
@@ -12,7 +13,7 @@ from .learn import ChannelTable, learn_pairs
 from .restore import Change, RestoreResult
 
 if TYPE_CHECKING:
-    from .clean import CleanResult
+    from .trace import Index, TraceResult
 
 __all__ = [
     "ChannelTable",
@@ -20,13 +21,16 @@ __all__ = [
     "CleanResult",
     "DetectResult",
     "Engine",
+    "Index",
     "RestoreResult",
     "Span",
+    "TraceResult",
     "UnspinError",
     "clean",
     "detect",
     "learn_pairs",
     "restore",
+    "trace",
 ]
 __version__ = "0.1.0"
 
@@ -43,16 +47,10 @@ def detect(text: str) -> DetectResult:
     return default_engine().detect(text)
 
 
-def clean(text: str, *, html: bool | None = None) -> CleanResult:
-    """Strip page boilerplate from scraped text or HTML and keep the article."""
-    from .clean import clean as _clean
-
-    return _clean(text, html=html)
-
-
 def __getattr__(name: str) -> Any:
-    if name == "CleanResult":
-        from .clean import CleanResult
+    if name in ("trace", "Index", "TraceResult"):  # imported on first use: it loads datasketch
+        import importlib
 
-        return CleanResult
+        mod = importlib.import_module(".trace", __name__)  # a callable module: unspin.trace(text, index)
+        return mod if name == "trace" else getattr(mod, name)
     raise AttributeError(name)

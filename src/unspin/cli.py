@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any
 
-from .errors import UnspinError
+from .errors import E, UnspinError
 
 log = logging.getLogger("unspin")
 
@@ -64,16 +64,47 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--order", type=int, default=4)
     b.add_argument("--text-field", default="text")
 
-    p = sub.add_parser("batch", help="run a task over a JSON Lines corpus")
-    p.add_argument("inp", metavar="IN")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("--task", choices=("restore", "detect", "clean"), required=True)
+    p = sub.add_parser("batch", help="run a task over a corpus (JSON Lines, Parquet, WARC) on all cores")
+    p.add_argument("inp", metavar="IN", help="a .jsonl[.gz|.zst], .parquet or .warc[.gz] file, a directory or a glob")
+    p.add_argument("out", metavar="OUT", help=".jsonl[.gz|.zst] or .parquet (resumable via OUT.parts/), or -")
+    p.add_argument("--task", choices=("restore", "detect", "clean"),
+                   help="required, except that --repair implies restore and --drop-spun/--tag imply detect")
     p.add_argument("--text-field", default="text")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     p.add_argument("--clean", action="store_true", help="strip boilerplate before restore/detect")
     p.add_argument("--html", action="store_true", help="the text fields hold HTML")
     p.add_argument("--max-mb", type=float, default=5.0, help="rows with larger texts fail with a reason")
     _models(p)
+    p.add_argument("--drop-spun", type=float, metavar="P", help="write only documents scored below P")
+    p.add_argument("--repair", action="store_true", help="write restored text; the input text moves to --keep-field")
+    p.add_argument("--keep-field", default="original_text", help="with --repair: field for the input text")
+    p.add_argument("--tag", action="store_true", help="add only spin_score, verdict and spans")
+    p.add_argument("--channel-dir", metavar="DIR", help="per-group channel tables (groups.json), with --group-by")
+    p.add_argument("--group-by", metavar="FIELD", help="apply the table of the group named by this field")
+    p.add_argument("--shard-rows", type=int, default=1000, help="rows per resumable output shard")
+    p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes or a Ray cluster")
+    p.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: cluster to join (default: start one)")
+    p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
+                   help="progress bar on standard error (auto: when it is a terminal)")
+    p.add_argument("--worker-mb", type=float, default=512, help="a worker over this resident size renews its engine")
+
+    p = sub.add_parser("index", help="source indexes for trace")
+    isub = p.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    for name, what in (("build", "make a new index from a JSON Lines corpus"),
+                       ("add", "add the documents of a JSON Lines corpus to an index (ids already there are skipped)")):
+        b = isub.add_parser(name, help=what)
+        b.add_argument("corpus", metavar="CORPUS.jsonl")
+        b.add_argument("dir", metavar="DIR")
+        b.add_argument("--id-field", default="id")
+        b.add_argument("--text-field", default="text")
+
+    p = sub.add_parser("trace", help="find the indexed sources a (spun) text was made from")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--index", action="append", required=True, metavar="DIR", help="index directory (repeatable)")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--explain", action="store_true", help="show each traced passage beside its source")
+    p.add_argument("--harvest", metavar="PAIRS.jsonl", help="append aligned (spun, original) pairs for `unspin learn`")
+    _fmt(p)
 
     p = sub.add_parser("bench", help="measure restore/detect quality and speed on simulated spinners")
     try:
@@ -165,14 +196,55 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if cmd == "batch":
         from .pipeline.batch import BatchConfig, run_batch
+        from .pipeline.progress import ProgressBar, summary
 
-        cfg = BatchConfig(task=args.task, text_field=args.text_field, workers=args.workers,
+        task = args.task or ("restore" if args.repair else "detect" if args.drop_spun is not None or args.tag else None)
+        if task is None:
+            raise UnspinError("E072: batch needs --task restore|detect|clean")
+        cfg = BatchConfig(task=task, text_field=args.text_field, workers=args.workers,
                           clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm,
-                          max_mb=args.max_mb)
-        stats = run_batch(args.inp, args.out, cfg)
-        errs = ", ".join(f"{k}: {v}" for k, v in stats.errors.most_common()) or "none"
-        print(f"{stats.rows} rows, {stats.spun} spun, errors: {errs}; "
-              f"{stats.words / max(stats.seconds, 1e-9):.0f} words/s", file=sys.stderr)
+                          max_mb=args.max_mb, drop_spun=args.drop_spun, repair=args.repair,
+                          keep_field=args.keep_field, tag=args.tag, channel_dir=args.channel_dir,
+                          group_by=args.group_by, shard_rows=args.shard_rows, engine=args.engine,
+                          ray_address=args.ray_address, worker_mb=args.worker_mb)
+        show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
+        bar = ProgressBar(sys.stderr) if show else None
+        try:
+            stats = run_batch(args.inp, args.out, cfg, progress=bar)
+        finally:
+            if bar:
+                bar.close()
+        print(summary(stats), file=sys.stderr)
+        return 2 if stats.file_errors else 0
+    if cmd == "index":
+        from .trace import Index, read_corpus
+
+        idx = Index.create(args.dir) if args.index_command == "build" else Index.for_writing(args.dir)
+        st = idx.add(read_corpus(args.corpus, id_field=args.id_field, text_field=args.text_field))
+        why = ", ".join(f"{k}: {v}" for k, v in st.reasons.items())
+        print(f"added {st.added} documents ({st.added / max(st.seconds, 1e-9):.0f}/s), skipped {st.skipped} "
+              f"already indexed, rejected {st.rejected}{' (' + why + ')' if why else ''}; {len(idx)} in {args.dir}",
+              file=sys.stderr)
+        return 0
+    if cmd == "trace":
+        from .trace import explain, harvest, trace
+
+        if args.top < 1:
+            raise UnspinError(E.BAD_TOP.format(top=args.top))
+        text = _input(args)
+        found = trace(text, args.index if len(args.index) > 1 else args.index[0], top=args.top)
+        out = found.to_dict()
+        if args.harvest:
+            with open(args.harvest, "a", encoding="utf-8") as fh:
+                for row in harvest(text, found):
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if args.explain:
+            shown = explain(text, found, color=args.format != "json" and sys.stdout.isatty())
+            if args.format == "json":
+                out["explain"] = shown
+        rows = "\n".join(f"{m.id}\t{m.score:.3f}\t{m.aligned:.3f}" for m in found.matches)
+        head = "id\tscore\taligned\n" if found.matches else f"no match ({found.reason})\n"
+        _emit(out, args.format, shown if args.explain and args.format != "json" else head + rows)
         return 0
     if cmd == "bench":
         from .bench.runner import main as bench_main

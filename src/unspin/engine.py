@@ -72,7 +72,7 @@ class Engine:
         views = []
         for an in self.analyse(text):
             changes.extend(self.decoder.changes(an))
-            views.append(token_view(an))
+            views.append(token_view(an, self.decoder))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return RestoreResult(apply_changes(text, changes), score, changes)
 
@@ -81,7 +81,7 @@ class Engine:
         views = []
         for an in self.analyse(text, detect_only=True):
             found.extend(spans([an]))
-            views.append(token_view(an))
+            views.append(token_view(an, self.decoder))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return DetectResult(score, "spun" if score >= 0.5 else "clean", found)
 

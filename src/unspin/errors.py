@@ -18,4 +18,19 @@ class E:
     BAD_PAIRS = "E008: cannot read pairs from {path}: {detail}"
     TOO_LARGE = "E012: input is {size:.1f} MB, over the {limit:g} MB limit (raise it with --max-mb, or split the text)"
     MISSING_EXTRA = "E009: {feature} needs the optional dependencies: pip install 'unspin[{extra}]'"
-    BAD_CORPUS = "E020: cannot read documents from {path}: {detail}"
+    # trace (issue 5): codes E050-E059
+    NO_INDEX = "E050: no trace index at {path} ({detail}); make one with `unspin index build CORPUS.jsonl DIR`"
+    FOREIGN_INDEX = "E051: {path} is not an unspin trace index ({detail})"
+    OLD_INDEX = ("E052: trace index {path} has format version {found}, this unspin reads version {expected}: "
+                 "rebuild it with `unspin index build`")
+    BAD_INDEX = "E053: trace index {path} is corrupted or unreadable ({detail})"
+    INDEX_EXISTS = "E054: {path} already holds a trace index; add documents with `unspin index add`"
+    QUERY_TOO_SHORT = "E055: the text is too short to trace ({words} words; at least {need} are needed)"
+    NOT_ENGLISH = "E056: the text does not look like English ({detail}); trace compares English text"
+    BAD_TOP = "E057: --top must be at least 1, not {top}"
+    # pipeline (issue 7): codes E070-E079
+    BAD_FILE = "E070: {path} could not be read to its end (stopped after {rows} records): {detail}"
+    STALE_PARTS = "E071: {parts} holds an interrupted run with other input or options; rerun that command, or delete it"
+    BAD_OPTION = "E072: {detail}"
+    # adapt (issue 6): codes E060-E069
+    BAD_CORPUS = "E060: cannot read documents from {path}: {detail}"

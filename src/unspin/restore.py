@@ -17,7 +17,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, sentences, tokenize
+from .text import Token, lm_form, lm_sentences, match_case_phrase, sentences, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -81,6 +81,10 @@ class Option:
     zipf: float = 0.0
     learned_p: float = 0.0
     row: np.ndarray | None = None  # the features that do not depend on context, computed once
+    words: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.words = self.original.split()
 
 
 @dataclass
@@ -152,6 +156,7 @@ class Decoder:
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
+        self._unigram: dict[str, float] = {}
 
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
@@ -194,6 +199,7 @@ class Decoder:
                 self._opt_cache.clear()
                 self._zipf_cache.clear()
                 self._known.clear()
+                self._unigram.clear()
             got = self._options(key, limit)
             self._opt_cache[key, limit] = got
         return got
@@ -225,6 +231,25 @@ class Decoder:
             z = zipf_frequency(phrase, "en") if phrase else 0.0
             self._zipf_cache[phrase] = z
         return z
+
+    def context_stats(self, text: str) -> tuple[float, int, int, int]:
+        """How much context helps the LM predict the words of `text`: (summed log10 gain over the unigram,
+        words the context makes less likely, words seen in a 3-gram or longer, words)."""
+        model = self.lm.model
+        gain, worse, long_hits, n = 0.0, 0, 0, 0
+        for sent in lm_sentences(text):
+            scores = model.full_scores(" ".join(sent), bos=True, eos=False)
+            for w, (p, ngram, _) in zip(sent, scores, strict=False):
+                if not any(ch.isalpha() for ch in w):
+                    continue
+                u = self._unigram.get(w)
+                if u is None:
+                    u = self._unigram[w] = model.score(w, bos=False, eos=False)
+                gain += p - u
+                worse += p < u
+                long_hits += ngram >= 3
+                n += 1
+        return gain, worse, long_hits, n
 
     def _in_lm(self, phrase: str) -> bool:
         k = self._known.get(phrase)
@@ -313,13 +338,16 @@ class Decoder:
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             pre = np.zeros(len(opts))
+            score = model.BaseScore
             for base, _, _ in contexts[:4]:
                 ref = self._tail(model, base, spun_words, [], False, st_a, st_b)
-                for c, o in enumerate(opts):
-                    pre[c] += self._tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
+                # Most candidates are one word: one LM lookup, without the general tail loop.
+                pre += [score(base, o.words[0], st_a) if len(o.words) == 1 else
+                        self._tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
+                pre -= ref
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
-        alt_words = [o.original.split() for o in opts]
+        alt_words = [o.words for o in opts]
         gains = np.zeros((len(opts), len(use)))
         for k, (base, right, eos) in enumerate(contexts):
             ref = self._tail(model, base, spun_words, right, eos, st_a, st_b)

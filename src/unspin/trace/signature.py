@@ -1,0 +1,205 @@
+"""Spin-robust signatures: paragraph chunks, shingles that survive synonym swaps, and their MinHash sketches.
+
+A spinner swaps about one word in six at high rates, so exact word 3-shingles survive only about
+60 % of the time. Three kinds of shingle go into one set per chunk: word 3-shingles, gapped
+3-shingles whose middle word is a wildcard (they survive a swap of that word), and pairs of
+consecutive *immutables* (numbers and names in mid-sentence, which spinners keep: DSpin, NDSS 2014).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+# Words (with internal apostrophes) and numbers (with internal separators); _PAIR_RE also captures the
+# non-word run before each (which tells sentence and paragraph starts) and finds exactly the same tokens.
+_WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?"
+_WORD_RE = re.compile(_WORD)
+_PAIR_RE = re.compile(r"(\W*)(" + _WORD + ")")
+_BLANK_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+# Paragraphs shorter than this are merged into the next; longer than MAX are cut at sentence starts.
+MIN_WORDS = 25
+MAX_WORDS = 150
+TARGET_WORDS = 100
+MAX_CHUNKS = 4096  # a chunk is stored as doc_rowid * MAX_CHUNKS + chunk number
+
+FUNCTION_WORDS = frozenset(
+    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than
+    then that this these those there here what which who whom whose when where why how if whether
+    not no i me my mine we us our ours you your yours he him his she her hers it its they them
+    their theirs be am is are was were been being have has had having do does did doing will would
+    shall should can could may might must one all any some each every both either neither other
+    such own same very too also just only up down out off over under again further once more most
+    few many much s t""".split()
+)
+
+_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
+_GAP = np.uint64(0xD6E8FEB86659FD93)
+_IMM = np.uint64(0xA0761D6478BD642F)
+_ONE = np.uint64(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The word and number tokens of a text: lower-cased forms, flags, and (if asked for) their offsets."""
+
+    forms: list[str]
+    immutable: list[bool]  # a number, or a capitalised word not at a sentence start
+    sentence: list[bool]  # first word of a sentence
+    paragraph: list[bool]  # first word after a blank line
+    starts: list[int]  # [start, end) character offsets, empty unless words(..., offsets=True)
+    ends: list[int]
+
+
+def words(text: str, offsets: bool = False) -> Words:
+    pairs = _PAIR_RE.findall(text)
+    n = len(pairs)
+    forms = [w.lower() for _, w in pairs]
+    if "’" in text:
+        forms = [f.replace("’", "'") for f in forms]
+    sent = [False] * n
+    para = [False] * n
+    imm = [False] * n
+    for i, (pre, w) in enumerate(pairs):
+        if pre and ("\n" in pre or "." in pre or "!" in pre or "?" in pre):
+            sent[i] = True
+            if "\n" in pre and _BLANK_RE.search(pre):
+                para[i] = True
+        c = w[0]
+        if c.isdigit():
+            imm[i] = True
+        elif c.isupper() and i and not sent[i]:
+            imm[i] = True
+    if n:
+        sent[0] = True
+    starts: list[int] = []
+    ends: list[int] = []
+    if offsets:
+        spans = [m.span() for m in _WORD_RE.finditer(text)]
+        starts = [a for a, _ in spans]
+        ends = [b for _, b in spans]
+    return Words(forms, imm, sent, para, starts, ends)
+
+
+def chunks(text: str, w: Words | None = None) -> list[tuple[int, int]]:
+    """Word-index ranges [i, j) of the paragraph chunks of `text` (as `words(text)` counts words)."""
+    w = w if w is not None else words(text)
+    out: list[tuple[int, int]] = []
+    for a, b in paragraphs(w):
+        if b - a <= MAX_WORDS:
+            out.append((a, b))
+        else:
+            out.extend(_split(w, a, b))
+    return out
+
+
+def paragraphs(w: Words) -> list[tuple[int, int]]:
+    """Word-index ranges of the paragraphs, short ones merged into the next (before long ones are cut)."""
+    n = len(w.forms)
+    if n == 0:
+        return []
+    breaks = [0] + [k for k in range(1, n) if w.paragraph[k]] + [n]
+    paras = list(zip(breaks, breaks[1:], strict=False))
+    # Merge short paragraphs into the next one (the last one into the previous).
+    merged: list[list[int]] = []
+    carry = None
+    for a, b in paras:
+        if carry is not None:
+            a = carry
+        if b - a < MIN_WORDS:
+            carry = a
+            continue
+        carry = None
+        merged.append([a, b])
+    if carry is not None:
+        if merged:
+            merged[-1][1] = n
+        else:
+            merged.append([carry, n])
+    return [(a, b) for a, b in merged]
+
+
+def _split(w: Words, a: int, b: int) -> list[tuple[int, int]]:
+    """Cut a long paragraph into pieces of about TARGET_WORDS words, at sentence ends where possible."""
+    pieces = max(2, round((b - a) / TARGET_WORDS))
+    size = (b - a) / pieces
+    cuts = [a]
+    for p in range(1, pieces):
+        ideal = a + int(p * size)
+        best = ideal
+        for d in range(0, 25):
+            for k in (ideal + d, ideal - d):
+                if cuts[-1] + MIN_WORDS <= k < b - MIN_WORDS and w.sentence[k]:
+                    best = k
+                    break
+            else:
+                continue
+            break
+        if best > cuts[-1]:
+            cuts.append(best)
+    cuts.append(b)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+_MEMO: dict[str, int] = {}  # word -> hash, a pure-function memo
+
+
+def _word_hash(form: str) -> int:
+    """A 64-bit hash of a word whose lowest bit says whether it is a function word."""
+    b = form.encode("utf-8")
+    return ((zlib.crc32(b) | (zlib.adler32(b) << 32)) & ~1) | (form in FUNCTION_WORDS)
+
+
+def word_arrays(w: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-word 64-bit hashes, function-word flags and immutable flags of a whole text."""
+    memo = _MEMO
+    if len(memo) > 2_000_000:  # bound memory on endless corpora
+        memo.clear()
+    get = memo.get
+    hs = [get(f) for f in w.forms]
+    if None in hs:
+        for i, v in enumerate(hs):
+            if v is None:
+                hs[i] = memo[w.forms[i]] = _word_hash(w.forms[i])
+    h = np.array(hs, dtype=np.uint64)
+    return h, (h & _ONE).astype(bool), np.array(w.immutable, dtype=bool)
+
+
+def features(w: Words, a: int, b: int, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """32-bit hashes of the chunk's shingles (word 3-grams, gapped 3-grams, immutable pairs), as uint64."""
+    if b - a < 3:
+        return np.zeros(0, dtype=np.uint64)
+    h_all, stop_all, imm_all = arrays if arrays is not None else word_arrays(w)
+    h, stop, imm = h_all[a:b], stop_all[a:b], imm_all[a:b]
+    with np.errstate(over="ignore"):
+        tri = (h[:-2] * _M1) ^ (h[1:-1] * _M2) ^ (h[2:] * _M3)
+        keep_tri = ~(stop[:-2] & stop[1:-1] & stop[2:])
+        gap = (h[:-2] * _M1) ^ (h[2:] * _M3) ^ _GAP
+        keep_gap = ~(stop[:-2] & stop[2:])
+        parts = [tri[keep_tri], gap[keep_gap]]
+        if imm.sum() >= 2:
+            hi = h[imm]
+            parts.append((hi[:-1] * _M1) ^ (hi[1:] * _M2) ^ _IMM)
+        allh = np.concatenate(parts)
+        out = (allh >> np.uint64(32)) ^ (allh & np.uint64(0xFFFFFFFF))
+    return np.unique(out)
+
+
+class Sketcher:
+    """MinHash sketches of shingle sets with fixed permutations (datasketch's affine32 scheme)."""
+
+    def __init__(self, num_perm: int, seed: int) -> None:
+        from datasketch import MinHash
+
+        self._cls = MinHash
+        self.num_perm = num_perm
+        self._perms = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+
+    def sketch(self, feats: np.ndarray):  # -> datasketch.MinHash
+        m = self._cls(num_perm=self.num_perm, hashfunc=int, permutations=self._perms, scheme="affine32")
+        m.update_batch(feats.tolist())
+        return m
