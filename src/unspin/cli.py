@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT")
     p.add_argument("--min-count", type=int, default=1, help="drop rewrites seen fewer times (documents only)")
 
+    p = sub.add_parser("adapt", help="estimate a spinner's channel table from its spun documents alone")
+    p.add_argument("corpus", metavar="CORPUS.jsonl", help="JSON Lines (plain or .gz) of one spinner's documents")
+    p.add_argument("out", metavar="OUT", help="table to write (with --group-by: a directory of tables)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--group-by", metavar="FIELD", help="one table per value of this field (e.g. host), into OUT/")
+    p.add_argument("--lm", metavar="PATH", help="KenLM model to use instead of the shipped one")
+
     p = sub.add_parser("lm", help="language models")
     lsub = p.add_subparsers(dest="lm_command", required=True, metavar="ACTION")
     b = lsub.add_parser("build", help="build an n-gram model from a JSON Lines corpus")
@@ -173,6 +180,14 @@ def run(args: argparse.Namespace) -> int:
         table.save(args.out)
         print(f"learned {len(table)} rewrites of {len(table.entries)} spun forms from {len(pairs)} {kind}",
               file=sys.stderr)
+        return 0
+    if cmd == "adapt":
+        from .adapt import adapt_file
+        from .engine import Engine
+
+        reports = adapt_file(args.corpus, args.out, args.text_field, args.group_by, Engine(lm=args.lm))
+        for r in reports:
+            print(f"{r.table.name}: {r.summary()}", file=sys.stderr)
         return 0
     if cmd == "lm":
         from .lm import build_lm

@@ -32,3 +32,5 @@ class E:
     BAD_FILE = "E070: {path} could not be read to its end (stopped after {rows} records): {detail}"
     STALE_PARTS = "E071: {parts} holds an interrupted run with other input or options; rerun that command, or delete it"
     BAD_OPTION = "E072: {detail}"
+    # adapt (issue 6): codes E060-E069
+    BAD_CORPUS = "E060: cannot read documents from {path}: {detail}"
