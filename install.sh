@@ -28,7 +28,7 @@ if [ "$MODE" = "--test" ]; then
   # The benchmark's BERT-cost baseline: torch pinned to the CPU build this machine kind carries on disk
   # (an unpinned torch would pull a multi-GB CUDA build).
   .venv/bin/pip install -q 'torch==2.13.0' 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q -e '.[test,bert,trace,serve]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[test,bert,trace,corpus,datatrove,ray,serve]' 2>&1 | grep -v "^WARNING: Location" || true
 else
   .venv/bin/pip install -q -e '.[trace]' 2>&1 | grep -v "^WARNING: Location" || true
 fi

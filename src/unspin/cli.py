@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT")
     p.add_argument("--min-count", type=int, default=1, help="drop rewrites seen fewer times (documents only)")
 
+    p = sub.add_parser("adapt", help="estimate a spinner's channel table from its spun documents alone")
+    p.add_argument("corpus", metavar="CORPUS.jsonl", help="JSON Lines (plain or .gz) of one spinner's documents")
+    p.add_argument("out", metavar="OUT", help="table to write (with --group-by: a directory of tables)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--group-by", metavar="FIELD", help="one table per value of this field (e.g. host), into OUT/")
+    p.add_argument("--lm", metavar="PATH", help="KenLM model to use instead of the shipped one")
+
     p = sub.add_parser("lm", help="language models")
     lsub = p.add_subparsers(dest="lm_command", required=True, metavar="ACTION")
     b = lsub.add_parser("build", help="build an n-gram model from a JSON Lines corpus")
@@ -57,16 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--order", type=int, default=4)
     b.add_argument("--text-field", default="text")
 
-    p = sub.add_parser("batch", help="run a task over a JSON Lines corpus")
-    p.add_argument("inp", metavar="IN")
-    p.add_argument("out", metavar="OUT")
-    p.add_argument("--task", choices=("restore", "detect", "clean"), required=True)
+    p = sub.add_parser("batch", help="run a task over a corpus (JSON Lines, Parquet, WARC) on all cores")
+    p.add_argument("inp", metavar="IN", help="a .jsonl[.gz|.zst], .parquet or .warc[.gz] file, a directory or a glob")
+    p.add_argument("out", metavar="OUT", help=".jsonl[.gz|.zst] or .parquet (resumable via OUT.parts/), or -")
+    p.add_argument("--task", choices=("restore", "detect", "clean"),
+                   help="required, except that --repair implies restore and --drop-spun/--tag imply detect")
     p.add_argument("--text-field", default="text")
     p.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     p.add_argument("--clean", action="store_true", help="strip boilerplate before restore/detect")
     p.add_argument("--html", action="store_true", help="the text fields hold HTML")
     p.add_argument("--max-mb", type=float, default=5.0, help="rows with larger texts fail with a reason")
     _models(p)
+    p.add_argument("--drop-spun", type=float, metavar="P", help="write only documents scored below P")
+    p.add_argument("--repair", action="store_true", help="write restored text; the input text moves to --keep-field")
+    p.add_argument("--keep-field", default="original_text", help="with --repair: field for the input text")
+    p.add_argument("--tag", action="store_true", help="add only spin_score, verdict and spans")
+    p.add_argument("--channel-dir", metavar="DIR", help="per-group channel tables (groups.json), with --group-by")
+    p.add_argument("--group-by", metavar="FIELD", help="apply the table of the group named by this field")
+    p.add_argument("--shard-rows", type=int, default=1000, help="rows per resumable output shard")
+    p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes or a Ray cluster")
+    p.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: cluster to join (default: start one)")
+    p.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
+                   help="progress bar on standard error (auto: when it is a terminal)")
+    p.add_argument("--worker-mb", type=float, default=512, help="a worker over this resident size renews its engine")
 
     p = sub.add_parser("serve", help="HTTP API and web page (needs the serve extra)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback only)")
@@ -176,6 +196,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"learned {len(table)} rewrites of {len(table.entries)} spun forms from {len(pairs)} {kind}",
               file=sys.stderr)
         return 0
+    if cmd == "adapt":
+        from .adapt import adapt_file
+        from .engine import Engine
+
+        reports = adapt_file(args.corpus, args.out, args.text_field, args.group_by, Engine(lm=args.lm))
+        for r in reports:
+            print(f"{r.table.name}: {r.summary()}", file=sys.stderr)
+        return 0
     if cmd == "lm":
         from .lm import build_lm
 
@@ -183,15 +211,26 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if cmd == "batch":
         from .pipeline.batch import BatchConfig, run_batch
+        from .pipeline.progress import ProgressBar, summary
 
-        cfg = BatchConfig(task=args.task, text_field=args.text_field, workers=args.workers,
+        task = args.task or ("restore" if args.repair else "detect" if args.drop_spun is not None or args.tag else None)
+        if task is None:
+            raise UnspinError("E072: batch needs --task restore|detect|clean")
+        cfg = BatchConfig(task=task, text_field=args.text_field, workers=args.workers,
                           clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm,
-                          max_mb=args.max_mb)
-        stats = run_batch(args.inp, args.out, cfg)
-        errs = ", ".join(f"{k}: {v}" for k, v in stats.errors.most_common()) or "none"
-        print(f"{stats.rows} rows, {stats.spun} spun, errors: {errs}; "
-              f"{stats.words / max(stats.seconds, 1e-9):.0f} words/s", file=sys.stderr)
-        return 0
+                          max_mb=args.max_mb, drop_spun=args.drop_spun, repair=args.repair,
+                          keep_field=args.keep_field, tag=args.tag, channel_dir=args.channel_dir,
+                          group_by=args.group_by, shard_rows=args.shard_rows, engine=args.engine,
+                          ray_address=args.ray_address, worker_mb=args.worker_mb)
+        show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
+        bar = ProgressBar(sys.stderr) if show else None
+        try:
+            stats = run_batch(args.inp, args.out, cfg, progress=bar)
+        finally:
+            if bar:
+                bar.close()
+        print(summary(stats), file=sys.stderr)
+        return 2 if stats.file_errors else 0
     if cmd == "serve":
         from .service.server import serve
 

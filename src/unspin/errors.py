@@ -38,3 +38,9 @@ class E:
     QUERY_TOO_SHORT = "E055: the text is too short to trace ({words} words; at least {need} are needed)"
     NOT_ENGLISH = "E056: the text does not look like English ({detail}); trace compares English text"
     BAD_TOP = "E057: --top must be at least 1, not {top}"
+    # pipeline (issue 7): codes E070-E079
+    BAD_FILE = "E070: {path} could not be read to its end (stopped after {rows} records): {detail}"
+    STALE_PARTS = "E071: {parts} holds an interrupted run with other input or options; rerun that command, or delete it"
+    BAD_OPTION = "E072: {detail}"
+    # adapt (issue 6): codes E060-E069
+    BAD_CORPUS = "E060: cannot read documents from {path}: {detail}"

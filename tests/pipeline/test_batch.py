@@ -59,3 +59,130 @@ def test_batch_cleans_first_and_keeps_offsets_in_the_row_text(tmp_path):
     assert "LEAVE A REPLY" not in res["text"] and res["changes"]
     for c in res["changes"]:
         assert page[c["start"] : c["end"]] == c["spun"]
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_drop_spun_repair_and_tag_modes(engine, tmp_path):
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, [{"id": "s", "text": SPUN}, {"id": "o", "text": ORIGINAL}, {"id": "x"}])
+    spun_score = engine.detect(SPUN).spin_score
+    orig_score = engine.detect(ORIGINAL).spin_score
+    cut = (spun_score + orig_score) / 2
+
+    out = tmp_path / "kept.jsonl"
+    p = run_cli("batch", str(src), str(out), "--drop-spun", str(cut), "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    kept = _read_jsonl(out)
+    assert [r["id"] for r in kept] == ["o", "x"]  # a row that could not be scored is kept with its reason
+    assert kept[0]["unspin"]["spin_score"] < cut and kept[1]["unspin_error"]
+    assert b"1 dropped as spun" in p.stderr
+
+    out = tmp_path / "repaired.jsonl"
+    assert run_cli("batch", str(src), str(out), "--repair", "--workers", "1").returncode == 0
+    rep = _read_jsonl(out)[0]
+    restored = engine.restore(SPUN)
+    assert rep["text"] == restored.text and rep["original_text"] == SPUN
+    assert "text" not in rep["unspin"] and len(rep["unspin"]["changes"]) == len(restored.changes)
+
+    out = tmp_path / "tagged.jsonl"
+    assert run_cli("batch", str(src), str(out), "--task", "restore", "--tag", "--workers", "1").returncode == 0
+    tag = _read_jsonl(out)[0]
+    assert tag["text"] == SPUN and set(tag["unspin"]) == {"spin_score", "verdict", "spans"}
+    assert tag["unspin"]["spans"] and all(SPUN[s["start"]:s["end"]] == s["text"] for s in tag["unspin"]["spans"])
+
+
+def test_group_by_applies_each_groups_table(tmp_path):
+    from unspin.learn import learn_pairs, write_channel_dir
+
+    pair = ("The committee approved the budget yesterday.", "The committee approved the plan yesterday.")
+    table = learn_pairs([pair])
+    write_channel_dir({"farm-a": table}, tmp_path / "channels")
+    doc = "The council approved the budget on Monday after a long debate about the budget."
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, [{"site": "farm-a", "text": doc}, {"site": "farm-b", "text": doc}, {"text": doc},
+                       {"site": "farm-a", "text": doc}])
+    out = tmp_path / "out.jsonl"
+    p = run_cli("batch", str(src), str(out), "--task", "restore", "--channel-dir", str(tmp_path / "channels"),
+                "--group-by", "site", "--workers", "2", "--shard-rows", "1")
+    assert p.returncode == 0, p.stderr
+    texts = [r["unspin"]["text"] for r in _read_jsonl(out)]
+    assert texts[0] == texts[3] == doc.replace("budget", "plan")
+    assert texts[1] == texts[2] == doc
+
+
+def test_bad_files_and_rows_are_reported_and_the_run_goes_on(tmp_path):
+    good = tmp_path / "a.jsonl"
+    big = "word " * (11 * 1024 * 1024)  # a 55 MB document
+    _write_jsonl(good, [{"text": "Short clean text."}, {"text": big}, {"text": ["not", "a", "string"]},
+                        {"body": "no text field"}])
+    cut = tmp_path / "b.jsonl.gz"
+    data = gzip.compress("".join(json.dumps({"text": f"row {i} here"}) + "\n" for i in range(5000)).encode())
+    cut.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out.jsonl"
+    p = run_cli("batch", str(tmp_path / "*.jsonl*"), str(out), "--task", "clean", "--workers", "2")
+    assert p.returncode == 2  # the output is written, but an input file was unreadable
+    err = p.stderr.decode()
+    assert "b.jsonl.gz could not be read to its end (stopped after" in err
+    rows = _read_jsonl(out)
+    stopped = int(err.split("stopped after ")[1].split()[0])
+    assert len(rows) == 4 + stopped and 0 < stopped < 5000
+    assert rows[0]["unspin"]["text"] == "Short clean text."
+    assert rows[1]["unspin"] is None and "E012" in rows[1]["unspin_error"] and len(rows[1]["text"]) == len(big)
+    assert "not a string" in rows[2]["unspin_error"] and "missing field" in rows[3]["unspin_error"]
+    assert "too-large: 1" in err and "not-a-string: 1" in err and "missing-text: 1" in err
+
+
+def test_parquet_in_and_out_and_warc_in(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": i, "text": f"Row {i} of the table."} for i in range(30)]
+                                        + [{"id": 30, "text": None}]), src)
+    out = tmp_path / "out.parquet"
+    p = run_cli("batch", str(src), str(out), "--task", "clean", "--workers", "2", "--shard-rows", "7")
+    assert p.returncode == 0, p.stderr
+    rows = pq.read_table(out).to_pylist()
+    assert [r["id"] for r in rows] == list(range(31))
+    assert json.loads(rows[3]["unspin"])["text"] == "Row 3 of the table."
+    assert rows[30]["unspin"] is None and "missing field" in rows[30]["unspin_error"]
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+    from test_readers import _warc
+
+    page = ("<html><head><title>t</title></head><body><nav>Home | News</nav><article><p>" + SPUN.replace("\n", " ")
+            + "</p></article></body></html>").encode()
+    _warc(tmp_path / "crawl.warc.gz", [("http://x.example/a", "text/html", page),
+                                      ("http://x.example/i.png", "image/png", b"\x89PNG\x00\x00")])
+    out = tmp_path / "warc.jsonl"
+    p = run_cli("batch", str(tmp_path / "crawl.warc.gz"), str(out), "--task", "detect", "--workers", "1")
+    assert p.returncode == 0, p.stderr
+    rows = _read_jsonl(out)
+    assert len(rows) == 1 and rows[0]["url"] == "http://x.example/a"
+    assert rows[0]["unspin"]["verdict"] == "spun"
+    assert all(rows[0]["text"][s["start"]:s["end"]] == s["text"] for s in rows[0]["unspin"]["spans"])
+    assert b"not HTML (image/png): 1" in p.stderr
+
+
+def test_a_worker_that_renews_its_engine_gives_the_same_rows():
+    from unspin.pipeline.batch import BatchConfig, Worker
+    from unspin.pipeline.readers import Record
+
+    paras = [p for p in (SPUN + "\n" + ORIGINAL).split("\n") if len(p.split()) > 8]
+    recs = [Record(json.dumps({"id": i, "text": p})) for i, p in enumerate(paras[:6])]
+    for task in ("detect", "restore"):
+        steady = Worker(BatchConfig(task=task))
+        renewing = Worker(BatchConfig(task=task, worker_mb=1))  # over budget after every chunk
+        a = [o for k in range(0, len(recs), 2) for o in steady.chunk(recs[k : k + 2])]
+        b = []
+        for k in range(0, len(recs), 2):
+            b += renewing.chunk(recs[k : k + 2])
+            assert renewing._base is None  # the engine was dropped
+        assert a == b and all(o.error is None for o in a)

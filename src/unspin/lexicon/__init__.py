@@ -150,6 +150,10 @@ class Lexicon:
         """Could `spun` (or an inflection of it) have candidates?"""
         hit = self._keys.get(spun)
         if hit is None:
+            if len(self._keys) >= CACHE_LIMIT or len(self._analyses) >= CACHE_LIMIT:
+                # The lattice asks about every word and word n-gram it meets: bound what a long run remembers.
+                self._keys.clear()
+                self._analyses.clear()
             hit = any(self._has(key) for key, _, _ in self._analyse(spun))
             self._keys[spun] = hit
         return hit

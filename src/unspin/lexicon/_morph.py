@@ -13,6 +13,9 @@ _UPOS_TAGS = {
 }
 
 
+MEMO_LIMIT = 200_000  # memoised words or lemmas before a table is emptied
+
+
 class Morph:
     """Lemmas, inflections and Zipf frequencies, memoised (lemminflect deep-copies on every call)."""
 
@@ -42,6 +45,8 @@ class Morph:
         """upos -> lemmas of `word`, by lemminflect's dictionary, else by its rules for nouns and verbs."""
         got = self._lem.get(word)
         if got is None:
+            if len(self._lem) >= MEMO_LIMIT:  # every new word of a long corpus run would stay otherwise
+                self._lem.clear()
             got = dict(self._lemmas_fn(word))
             if not got and word.isalpha() and len(word) > 3:
                 for upos in ("NOUN", "VERB"):
@@ -56,6 +61,8 @@ class Morph:
         k = (lemma, upos)
         got = self._tables.get(k)
         if got is None:
+            if len(self._tables) >= MEMO_LIMIT:
+                self._tables.clear()
             forms = dict(self._infl_dict.get(lemma, {}))
             forms.update(self._overrides.get(lemma, {}))
             tags = _UPOS_TAGS.get(upos, ())

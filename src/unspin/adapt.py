@@ -1,0 +1,538 @@
+"""Adapt: estimate a spinner's channel table from a corpus of its output alone, with no originals.
+
+Decipherment over word types (after Knight et al. 2006; Ravi & Knight 2011): a spinner rewrites a word the
+same way everywhere, so across a corpus the words it replaces go missing, its synonyms turn up over-represented,
+and the language model prefers the missing word in the synonym's contexts. For every word or phrase type of the
+corpus, the language-model evidence of all its occurrences (up to a cap) is pooled for each candidate original
+from the lexicon, joined with the frequency anomalies of both sides against clean English (wordfreq), and a
+conditional logit fitted on simulated spinners (`data/adapt.json`, `scripts/fit_adapt.py`) turns that into
+P(original | spun form). A second round re-scores every type with the confident rewrites applied to its
+contexts (hard EM: the contexts of a spun word are themselves spun). The probabilities are the table's `prob`
+column, what the decoder weighs a learned entry by; forms that look kept get no entry.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import kenlm
+import numpy as np
+
+from .errors import E, UnspinError
+from .learn import ChannelTable, Entry, _inflections
+from .restore import LN10, SHORTLIST, Decoder, Option
+from .text import lm_form, sentences, tokenize
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger("unspin")
+
+# Features of a candidate original o for a spun type s; keep and "spun, original not among the candidates"
+# have their own (see _rows). The order is the contract with the fitted weights in data/adapt.json.
+OPTION_FEATURES = (
+    "lm_mean",  # mean log-probability gain of o over s per occurrence (nats, clipped)
+    "lm_q25",  # its lower quartile: an original fits nearly everywhere, a look-alike only sometimes
+    "pos_share",  # share of occurrences where o reads better than s
+    "ctx_mean",  # mean gain beyond what the unigram frequencies alone predict
+    "lm_sum",  # summed gain over the occurrences scored (clipped, /4)
+    "zipf_gain",  # (zipf(o) - zipf(s)) / 8
+    "missing",  # log((count of o in the corpus + 1) / (count clean English predicts + 1)): inputs go missing
+    "n_sources",
+    "rank",
+    "similarity",
+    "len_diff",
+    "oov",
+    "builtin",
+    "embed",
+    "lm_mean_n",  # lm_mean * log(1 + occurrences scored): consistent evidence from many contexts
+    "pos_n",  # (pos_share - 0.5) * log(1 + occurrences scored)
+    "missing_pos",  # missing * pos_share: the missing word that also fits the contexts
+    "best_lm",  # 1 for the option with the highest lm_mean of its type
+    "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
+    "bias",
+)
+KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
+OTHER_FEATURES = ("over", "log_count", "bias")
+MAX_OCCURRENCES = 32  # occurrences of one type scored per round; more add little evidence and cost LM calls
+MISSING_VOCAB = 30_000  # the most frequent English words: the ones whose absence from a corpus is noticed
+CORPUS_CANDIDATES = 3  # missing words proposed per over-represented type
+MIN_PROB = 0.35  # entries less likely than this are left out: an entry switches its form to the learned weights
+
+
+@dataclass
+class AdaptParams:
+    """Weights of the type-level logit over {kept, spun from an unlisted word, each candidate original}."""
+
+    option_w: list[float] = field(default_factory=lambda: [
+        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -4.0])
+    keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
+    other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
+    min_prob: float = MIN_PROB
+    fitted_on: str = "hand-set starting point (not fitted)"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> AdaptParams:
+        if path is None:
+            ref = resources.files("unspin") / "data" / "adapt.json"
+            if not ref.is_file():
+                return cls()
+            raw = ref.read_text(encoding="utf-8")
+        else:
+            raw = Path(path).read_text(encoding="utf-8")
+        data = json.loads(raw)
+        p = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        if (len(p.option_w), len(p.keep_w), len(p.other_w)) != (
+                len(OPTION_FEATURES), len(KEEP_FEATURES), len(OTHER_FEATURES)):
+            return cls()  # weights of another feature set: the defaults are safer than a misaligned vector
+        return p
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        data: dict[str, Any] = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data.update(option_features=list(OPTION_FEATURES), keep_features=list(KEEP_FEATURES),
+                    other_features=list(OTHER_FEATURES))
+        Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass
+class TypeEvidence:
+    """One spun word or phrase type across the corpus: where it occurs, its candidates and their features."""
+
+    key: str
+    occurrences: list[tuple[int, int, int]]  # (document, first token, end token)
+    options: list[str] = field(default_factory=list)
+    option_rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(OPTION_FEATURES))))
+    keep_row: np.ndarray = field(default_factory=lambda: np.zeros(len(KEEP_FEATURES)))
+    other_row: np.ndarray = field(default_factory=lambda: np.zeros(len(OTHER_FEATURES)))
+    posterior: np.ndarray = field(default_factory=lambda: np.ones(1))  # keep, other, options...
+
+    @property
+    def count(self) -> int:
+        return len(self.occurrences)
+
+
+@dataclass
+class AdaptReport:
+    """What adapt found: the table, and counts that say how much evidence it had."""
+
+    table: ChannelTable
+    documents: int
+    words: int
+    types_scored: int
+    seconds: float
+    types: list[TypeEvidence] = field(default_factory=list)
+
+    def summary(self) -> str:
+        probs = [e.prob for v in self.table.entries.values() for e in v]
+        sure = sum(p >= 0.8 for p in probs)
+        likely = sum(0.5 <= p < 0.8 for p in probs)
+        return (f"{len(self.table)} rewrites of {len(self.table.entries)} spun forms from {self.documents} documents "
+                f"({self.words} words, {self.types_scored} types scored, {self.seconds:.0f} s); "
+                f"prob >= 0.8: {sure}, 0.5-0.8: {likely}, below: {len(probs) - sure - likely}")
+
+
+class _Doc:
+    __slots__ = ("forms", "sent", "reading", "text", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.forms = [lm_form(t.text) for t in self.tokens]
+        self.sent = [0] * len(self.tokens)
+        for s, (a, b) in enumerate(sentences(self.tokens)):
+            for k in range(a, b):
+                self.sent[k] = s
+        self.reading: list[list[str]] = [[f] for f in self.forms]
+
+
+class Adapter:
+    """Estimates channel tables from unpaired spun documents with an engine's lexicon and language model."""
+
+    def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
+                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True) -> None:
+        from .engine import Engine
+
+        self.engine = engine if engine is not None else Engine()
+        self.params = params if params is not None else AdaptParams.load()
+        # A decoder of our own with no learned tables: candidates come from the lexicon alone.
+        self.decoder = Decoder(self.engine.lexicon, self.engine.lm, [], self.engine.params,
+                               exclude_sources=self.engine.decoder.exclude)
+        self.max_occurrences = max_occurrences
+        self.rounds = rounds
+        self.corpus_candidates = corpus_candidates
+        self._unigrams: Counter[str] = Counter()
+        self._phrases: Counter[str] = Counter()
+        self._n_words = 1
+        self._extra: dict[str, list[Option]] = {}
+        self._marks: dict[int, set[int]] = {}
+
+    # -- public -------------------------------------------------------------------------------------------
+    def adapt(self, texts: Iterable[str], name: str = "adapted") -> AdaptReport:
+        """Estimate the spinner's table from `texts` (documents presumed to come from one spinner)."""
+        t0 = time.perf_counter()
+        docs, types = self.evidence(texts)
+        for r in range(self.rounds):
+            self.decide(types)
+            if r + 1 < self.rounds and not self._reread(docs, types):
+                break
+            if r + 1 < self.rounds:
+                self._score(docs, types, rescore=True)
+        table = self.table(types, name)
+        words = sum(sum(t.is_word for t in d.tokens) for d in docs)
+        rep = AdaptReport(table, len(docs), words, len(types), time.perf_counter() - t0, types)
+        log.info("adapt: %s", rep.summary())
+        return rep
+
+    def evidence(self, texts: Iterable[str]) -> tuple[list[_Doc], list[TypeEvidence]]:
+        """Tokenise the corpus, gather every type with candidates, and score them (first round)."""
+        docs = [_Doc(t) for t in texts if t and t.strip()]
+        occ: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        self._unigrams = Counter()
+        for n, d in enumerate(docs):
+            self._unigrams.update(f for f, t in zip(d.forms, d.tokens, strict=True) if t.is_word)
+            for key, where in self.decoder.spans(d.text, d.tokens, d.forms).items():
+                occ[key].extend((n, i, j) for i, j in where)
+        self._n_words = max(1, sum(self._unigrams.values()))
+        types = []
+        self._extra = {}
+        if self.corpus_candidates:
+            self._extra = self._missing_candidates(docs, occ)
+        for key, found in occ.items():
+            if any(c.isdigit() for c in key):
+                continue
+            opts = self._options(key)
+            if opts:
+                types.append(TypeEvidence(key, found, [o.original for o in opts]))
+        self._phrase_counts(docs, types)
+        self._score(docs, types, rescore=False)
+        return docs, types
+
+    def decide(self, types: list[TypeEvidence]) -> None:
+        """Posterior over {kept, spun from an unlisted word, each option} for every type."""
+        w = np.asarray(self.params.option_w)
+        kw = np.asarray(self.params.keep_w)
+        ow = np.asarray(self.params.other_w)
+        for t in types:
+            sc = np.concatenate(([t.keep_row @ kw, t.other_row @ ow], t.option_rows @ w))
+            sc -= sc.max()
+            p = np.exp(sc)
+            t.posterior = p / p.sum()
+
+    def table(self, types: list[TypeEvidence], name: str = "adapted") -> ChannelTable:
+        """Entries for options at least `min_prob` likely, plus unseen inflections of confident one-word entries."""
+        entries: dict[str, list[Entry]] = defaultdict(list)
+        seen = {t.key for t in types}
+        general: dict[str, Entry] = {}
+        for t in types:
+            for k, o in enumerate(t.options):
+                p = float(t.posterior[k + 2])
+                if p < self.params.min_prob:
+                    continue
+                entries[t.key].append(Entry(t.key, o, round(p * t.count, 3), p))
+                if p >= 0.5:
+                    for gs, go in _inflections(t.key, o):
+                        if gs not in seen and gs != go and (gs not in general or general[gs].prob < p / 2):
+                            general[gs] = Entry(gs, go, 0.0, p / 2)  # never seen here: half the confidence
+        for gs, e in general.items():
+            entries[gs].append(e)
+        for v in entries.values():
+            v.sort(key=lambda e: -e.prob)
+        return ChannelTable(dict(entries), name=name)
+
+    # -- evidence ----------------------------------------------------------------------------------------
+    def _options(self, key: str) -> list[Option]:
+        opts = self.decoder.options(key, self.engine.params.max_candidates)
+        extra = self._extra.get(key)
+        if extra:
+            have = {o.original for o in opts}
+            opts = opts + [o for o in extra if o.original not in have]
+        return opts
+
+    def _missing_candidates(self, docs: list[_Doc],
+                            occ: dict[str, list[tuple[int, int, int]]]) -> dict[str, list[Option]]:
+        """Words clean English would use here that the corpus lacks, proposed for its over-represented words.
+
+        A spinner's inputs go missing from its output; a missing word of the same inflection that the language
+        model prefers in an over-represented word's contexts is a candidate even if no thesaurus lists the pair.
+        """
+        from wordfreq import top_n_list
+
+        from .lexicon._morph import Morph
+
+        morph = Morph()
+        tags_of: dict[str, frozenset[str]] = {}
+
+        def tags(w: str) -> frozenset[str]:
+            got = tags_of.get(w)
+            if got is None:
+                got = frozenset(t for upos, lemmas in morph.lemmas(w).items() for lm in lemmas
+                                for t, forms in morph.table(lm, upos).items() if w in forms)
+                tags_of[w] = got
+            return got
+
+        missing = [w for w in top_n_list("en", MISSING_VOCAB)
+                   if w.isalpha() and w.islower() and len(w) > 2 and self._expected(w) >= 3.0
+                   and self._count(w) <= 0.25 * self._expected(w) and self.decoder._in_lm(w) and tags(w)]
+        over = [k for k, where in occ.items()
+                if " " not in k and k.isalpha() and len(where) >= 3 and self._anomaly(k) >= math.log(2.0) and tags(k)]
+        if not missing or not over:
+            return {}
+        model = self.decoder.lm.model
+        order = self.decoder.lm.order
+        out: dict[str, list[Option]] = {}
+        st = kenlm.State()
+        for key in over:
+            kt = tags(key)
+            cands = [w for w in missing if w != key and tags(w) & kt]
+            if not cands:
+                continue
+            score = np.array([0.5 * -self._anomaly(w) for w in cands])
+            for n, i, _ in self._sample(occ[key])[:6]:
+                d = docs[n]
+                left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
+                base = kenlm.State()
+                if bos:
+                    model.BeginSentenceWrite(base)
+                else:
+                    model.NullContextWrite(base)
+                for w in left:
+                    nxt = kenlm.State()
+                    model.BaseScore(base, w, nxt)
+                    base = nxt
+                ref = model.BaseScore(base, key, st)
+                score += np.array([model.BaseScore(base, w, st) - ref for w in cands])
+            best = np.argsort(-score, kind="stable")[:CORPUS_CANDIDATES]
+            out[key] = [Option(cands[c], 0, 0.0, 0.0, self._zipf(cands[c])) for c in best]
+        log.debug("adapt: %d missing words proposed for %d over-represented types", len(missing), len(out))
+        return out
+
+    def _zipf(self, phrase: str) -> float:
+        return self.decoder._zipf(phrase)
+
+    def _expected(self, phrase: str) -> float:
+        return self._n_words * 10.0 ** (self._zipf(phrase) - 9.0) if phrase else 0.0
+
+    def _count(self, phrase: str) -> int:
+        return self._unigrams.get(phrase, 0) if " " not in phrase else self._phrases.get(phrase, 0)
+
+    def _anomaly(self, phrase: str) -> float:
+        """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented."""
+        return max(-6.0, min(6.0, math.log((self._count(phrase) + 1.0) / (self._expected(phrase) + 1.0))))
+
+    def _phrase_counts(self, docs: list[_Doc], types: list[TypeEvidence]) -> None:
+        want: dict[int, set[str]] = defaultdict(set)
+        for t in types:
+            for o in (t.key, *t.options):
+                if " " in o:
+                    want[o.count(" ") + 1].add(o)
+        self._phrases = Counter()
+        for n, phrases in want.items():
+            for d in docs:
+                f = d.forms
+                for i in range(len(f) - n + 1):
+                    g = " ".join(f[i : i + n])
+                    if g in phrases:
+                        self._phrases[g] += 1
+
+    def _sample(self, occ: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        if len(occ) <= self.max_occurrences:
+            return occ
+        step = len(occ) / self.max_occurrences  # spread over the corpus, not the first documents
+        return [occ[int(k * step)] for k in range(self.max_occurrences)]
+
+    def _score(self, docs: list[_Doc], types: list[TypeEvidence], rescore: bool) -> None:
+        model = self.decoder.lm.model
+        order = self.decoder.lm.order
+        st_a, st_b = kenlm.State(), kenlm.State()
+        tail = Decoder._tail
+        for t in types:
+            use = self._sample(t.occurrences)
+            if rescore and not any(self._near_change(n, i, j, order) for n, i, j in use):
+                continue
+            contexts = []
+            for n, i, j in use:
+                d = docs[n]
+                left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
+                right, eos = Decoder._right(d.reading, d.sent, j, order - 1)
+                base = kenlm.State()
+                if bos:
+                    model.BeginSentenceWrite(base)
+                else:
+                    model.NullContextWrite(base)
+                for w in left:
+                    nxt = kenlm.State()
+                    model.BaseScore(base, w, nxt)
+                    base = nxt
+                contexts.append((base, right, eos))
+            spun_words = t.key.split()
+            opts = self._options(t.key)
+            if not rescore and len(opts) > SHORTLIST:
+                pre = np.zeros(len(opts))
+                for base, _, _ in contexts[:6]:
+                    ref = tail(model, base, spun_words, [], False, st_a, st_b)
+                    for c, o in enumerate(opts):
+                        pre[c] += tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
+                # The corpus may be missing a word entirely: keep the candidates it lacks in the shortlist.
+                pre += np.array([0.5 * max(0.0, -self._anomaly(o.original)) for o in opts])
+                keep_idx = sorted(np.argsort(-pre, kind="stable")[:SHORTLIST])
+                opts = [opts[c] for c in keep_idx]
+            elif rescore:
+                by_name = {o.original: o for o in opts}
+                opts = [by_name[o] for o in t.options if o in by_name]
+            gains = np.zeros((len(opts), len(use)))
+            for k, (base, right, eos) in enumerate(contexts):
+                ref = tail(model, base, spun_words, right, eos, st_a, st_b)
+                for c, o in enumerate(opts):
+                    gains[c, k] = tail(model, base, o.original.split(), right, eos, st_a, st_b) - ref
+            gains = np.clip(gains * LN10, -15.0, 15.0)
+            t.options = [o.original for o in opts]
+            t.option_rows, t.keep_row, t.other_row = self._rows(t, opts, gains)
+
+    def _rows(self, t: TypeEvidence, opts: list[Any], gains: np.ndarray) -> tuple[np.ndarray, ...]:
+        f = {name: i for i, name in enumerate(OPTION_FEATURES)}
+        zs = self._zipf(t.key)
+        n_spun = t.key.count(" ") + 1
+        rows = np.zeros((len(opts), len(OPTION_FEATURES)))
+        if len(opts):
+            prior = np.clip(np.array([(o.zipf - zs) * LN10 for o in opts]), -15.0, 15.0)
+            rows[:, f["lm_mean"]] = gains.mean(axis=1)
+            rows[:, f["lm_q25"]] = np.quantile(gains, 0.25, axis=1)
+            rows[:, f["pos_share"]] = (gains > 0).mean(axis=1)
+            rows[:, f["ctx_mean"]] = (gains - prior[:, None]).mean(axis=1)
+            rows[:, f["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
+            logn = math.log1p(gains.shape[1])
+            rows[:, f["lm_mean_n"]] = rows[:, f["lm_mean"]] * logn
+            rows[:, f["pos_n"]] = (rows[:, f["pos_share"]] - 0.5) * logn
+            rows[int(np.argmax(rows[:, f["lm_mean"]])), f["best_lm"]] = 1.0
+        for c, o in enumerate(opts):
+            r = rows[c]
+            r[f["zipf_gain"]] = (o.zipf - zs) / 8.0
+            r[f["missing"]] = self._anomaly(o.original)
+            r[f["n_sources"]] = bin(o.sources & 31).count("1") / 2.0
+            r[f["rank"]] = o.rank
+            r[f["similarity"]] = o.similarity
+            r[f["len_diff"]] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
+            r[f["oov"]] = float(not self.decoder._in_lm(o.original)) if o.original else 0.0
+            r[f["builtin"]] = float(bool(o.sources & 16))
+            r[f["embed"]] = float(bool(o.sources & 8))
+            r[f["corpus"]] = float(o.sources == 0)
+            r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
+            r[f["bias"]] = 1.0
+        over = self._anomaly(t.key)
+        keep = np.array([over, zs / 8.0, math.log1p(t.count), float(not self.decoder._in_lm(t.key))])
+        other = np.array([over, math.log1p(t.count), 1.0])
+        return rows, keep, other
+
+    # -- hard EM: re-read the corpus with the confident rewrites applied ---------------------------------
+    def _reread(self, docs: list[_Doc], types: list[TypeEvidence]) -> bool:
+        for d in docs:
+            d.reading = [[f] for f in d.forms]
+        changed = False
+        marks: dict[int, set[int]] = defaultdict(set)
+        for t in sorted(types, key=lambda t: -float(t.posterior[2:].max(initial=0.0))):
+            if len(t.options) == 0:
+                continue
+            b = int(np.argmax(t.posterior[2:]))
+            p = float(t.posterior[b + 2])
+            if p < 0.5 or p <= t.posterior[0]:
+                continue
+            words = t.options[b].split()
+            for n, i, j in t.occurrences:
+                if any(k in marks[n] for k in range(i, j)):
+                    continue
+                d = docs[n]
+                d.reading[i] = words
+                for k in range(i + 1, j):
+                    d.reading[k] = []
+                marks[n].update(range(i, j))
+                changed = True
+        self._marks = dict(marks)
+        return changed
+
+    def _near_change(self, n: int, i: int, j: int, order: int) -> bool:
+        marks = self._marks.get(n, set())
+        return any(k in marks for k in range(i - order + 1, j + order - 1))
+
+
+def adapt(texts: Iterable[str], engine: Engine | None = None, name: str = "adapted") -> ChannelTable:
+    """Estimate a spinner's channel table from its output alone (documents presumed from one spinner)."""
+    return Adapter(engine).adapt(texts, name).table
+
+
+# --- corpus input -----------------------------------------------------------------------------------------
+
+def read_corpus(path: str | os.PathLike[str], text_field: str = "text",
+                group_by: str | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (group value, text) for each row of a JSON Lines corpus (plain, .gz or - for standard input).
+
+    Rows without the text field, or (with `group_by`) without the group field, are skipped and logged.
+    """
+    p = str(path)
+    try:
+        if p == "-":
+            import io
+            import sys
+
+            f: Any = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+        else:
+            f = gzip.open(p, "rt", encoding="utf-8") if p.endswith(".gz") else open(p, encoding="utf-8")
+    except OSError as exc:
+        raise UnspinError(E.NOT_FOUND.format(path=path, detail=exc.strerror or exc)) from None
+    skipped = 0
+    n = 0
+    try:
+        with f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    raise UnspinError(E.BAD_CORPUS.format(path=path, detail=f"line {n}: {exc}")) from None
+                if not isinstance(row, dict):
+                    raise UnspinError(E.BAD_CORPUS.format(path=path, detail=f"line {n}: not a JSON object"))
+                text = row.get(text_field)
+                group = row.get(group_by) if group_by else ""
+                if not isinstance(text, str) or group is None:
+                    skipped += 1
+                    continue
+                yield str(group), text
+    except (EOFError, OSError, UnicodeDecodeError) as exc:
+        raise UnspinError(E.BAD_CORPUS.format(path=path, detail=f"{exc} after line {n}")) from None
+    if skipped:
+        log.warning("%s: %d rows without a usable %r%s field skipped", path, skipped, text_field,
+                    f" or {group_by!r}" if group_by else "")
+
+
+def adapt_file(corpus: str | os.PathLike[str], out: str | os.PathLike[str], text_field: str = "text",
+               group_by: str | None = None, engine: Engine | None = None) -> list[AdaptReport]:
+    """Write one table to `out`, or with `group_by` one table per group into directory `out` (groups.json)."""
+    from .learn import write_channel_dir
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for group, text in read_corpus(corpus, text_field, group_by):
+        groups[group].append(text)
+    if not any(t.strip() for texts in groups.values() for t in texts):
+        what = f"{text_field!r}" + (f" and {group_by!r} fields" if group_by else " field")
+        raise UnspinError(E.BAD_CORPUS.format(path=corpus, detail=f"no document with a non-empty {what}"))
+    adapter = Adapter(engine)
+    reports = {}
+    for group in sorted(groups):
+        reports[group] = adapter.adapt(groups[group], name=group or Path(out).name)
+        log.info("group %r: %s", group, reports[group].summary())
+    if group_by:
+        write_channel_dir({g: r.table for g, r in reports.items()}, out)
+    else:
+        reports[""].table.save(out)
+    return list(reports.values())
