@@ -30,7 +30,7 @@ if [ "$MODE" = "--test" ]; then
   .venv/bin/pip install -q 'torch==2.13.0' 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/pip install -q -e '.[test,bert,trace,corpus,datatrove,ray,serve]' 2>&1 | grep -v "^WARNING: Location" || true
 else
-  .venv/bin/pip install -q -e '.[trace]' 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -e '.[trace,corpus,serve]' 2>&1 | grep -v "^WARNING: Location" || true
 fi
 .venv/bin/python -c 'import unspin, kenlm' || { echo "install.sh: pip install failed" >&2; exit 1; }
 

@@ -159,10 +159,10 @@ class Decoder:
         self._unigram: dict[str, float] = {}
 
     def memo_size(self) -> int:
-        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known)
+        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._unigram)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._unigram):
             table.clear()
 
     # -- candidates -------------------------------------------------------------------------------------
