@@ -83,7 +83,6 @@ def doc_record(engine: Engine, text: str, subs: list) -> dict:
     words = np.fromiter((t.is_word for t in det.tokens), dtype=bool, count=len(det.tokens))
     det_types = [(d.features, d.keep_features, d.occurrences) for d in det.types]
     return {"types": types, "det": (len(det.tokens), words, det_types), "spun": bool(subs),
-            "context": engine.decoder.context_stats(text),
             "words": int(words.sum())}
 
 
@@ -154,7 +153,7 @@ def detect_rows(records: list[dict], w: np.ndarray, kw: np.ndarray, threshold: f
                 best[i:j] = np.maximum(best[i:j], p)
             if post[b + 1] - post[0] > 0:
                 gain += max(0.0, float(feats[b, 1])) * len(occ)
-        rows.append((features_from(best[words], gain, r["context"]), int(r["spun"])))
+        rows.append((features_from(best[words], gain), int(r["spun"])))
     return rows
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .restore import Analysis, Decoder, TypeDecision
+from .restore import Analysis, TypeDecision
 
 SPAN_THRESHOLD = 0.5
 _SOURCE_NAMES = ((1, "WordNet"), (2, "LibreOffice"), (4, "Moby"), (8, "embeddings"), (16, "spinner table"))
@@ -46,19 +46,14 @@ class DetectResult:
         }
 
 
-View = tuple[np.ndarray, float, tuple[float, int, int, int]]
-
-
-def features_of_views(views: Sequence[View]) -> np.ndarray:
+def features_of_views(views: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
     """The detector's feature vector from the token views of a document's segments."""
-    p = np.concatenate([v[0] for v in views]) if views else np.zeros(0)
-    stats = tuple(sum(v[2][k] for v in views) for k in range(4))
-    return features_from(p, sum(v[1] for v in views), stats)  # type: ignore[arg-type]  # four sums
+    p = np.concatenate([pt for pt, _ in views]) if views else np.zeros(0)
+    return features_from(p, sum(g for _, g in views))
 
 
-def token_view(an: Analysis, decoder: Decoder) -> View:
-    """P(substituted) of every word token (the likeliest covering type), the summed LM gain of changes, and
-    the segment's context statistics."""
+def token_view(an: Analysis) -> tuple[np.ndarray, float]:
+    """P(substituted) of every word token (the likeliest covering type), and the summed LM gain of changes."""
     best = np.zeros(len(an.tokens))
     gain = 0.0
     for d in an.types:
@@ -68,20 +63,15 @@ def token_view(an: Analysis, decoder: Decoder) -> View:
         if d.best >= 0 and d.margin > 0:
             gain += max(0.0, float(d.features[d.best, 1])) * len(d.occurrences)
     words = np.fromiter((t.is_word for t in an.tokens), dtype=bool, count=len(an.tokens))
-    return best[words], gain, decoder.context_stats(an.text)
+    return best[words], gain
 
 
-def features_from(p_words: np.ndarray, gain: float, stats: tuple[float, int, int, int]) -> np.ndarray:
-    """Document features: substitution posteriors, their LM gain, and how well context predicts the words
-    (spinning breaks the n-grams that clean text is made of)."""
+def features_from(p_words: np.ndarray, gain: float) -> np.ndarray:
     n = len(p_words)
-    ctx_gain, worse, long_hits, n_lm = stats
-    m = max(n_lm, 1)
-    lm_part = [ctx_gain / m, worse / m, long_hits / m] if n_lm else [0.0, 0.0, 0.0]
     if not n:
-        return np.array([0.0, 0.0, 0.0, 0.0, 0.0, *lm_part, 1.0])
+        return np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
     return np.array([p_words.mean(), float((p_words > 0.5).mean()), float((p_words > 0.8).mean()),
-                     gain / n / 10.0, math.log1p(n) / 10.0, *lm_part, 1.0])
+                     gain / n / 10.0, math.log1p(n) / 10.0, 1.0])
 
 
 def spin_probability(features: np.ndarray, weights: Sequence[float]) -> float:

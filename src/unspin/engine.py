@@ -80,7 +80,7 @@ class Engine:
         views = []
         for an in self.analyse(text):
             changes.extend(self.decoder.changes(an))
-            views.append(token_view(an, self.decoder))
+            views.append(token_view(an))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return RestoreResult(apply_changes(text, changes), score, changes)
 
@@ -89,7 +89,7 @@ class Engine:
         views = []
         for an in self.analyse(text, detect_only=True):
             found.extend(spans([an]))
-            views.append(token_view(an, self.decoder))
+            views.append(token_view(an))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return DetectResult(score, "spun" if score >= 0.5 else "clean", found)
 

@@ -32,8 +32,7 @@ CANDIDATE_FEATURES = (
     "bias",
 )
 KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
-DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "lm_ctx_gain", "lm_ctx_worse",
-                   "lm_long_ngrams", "bias")
+DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "bias")
 
 
 @dataclass
@@ -51,7 +50,7 @@ class Params:
     learned_w: list[float] = field(default_factory=list)
     learned_keep_w: list[float] = field(default_factory=list)
     learned_threshold: float = 0.3
-    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, 0.0, 0.0, -4.0])
+    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, -4.0])
     max_candidates: int = 40
     detect_max_candidates: int = 12
     fitted_on: str = "hand-set starting point (not fitted)"

@@ -17,7 +17,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, lm_sentences, match_case_phrase, sentences, tokenize
+from .text import Token, lm_form, match_case_phrase, sentences, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -156,7 +156,6 @@ class Decoder:
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
-        self._unigram: dict[str, float] = {}
 
     def memo_size(self) -> int:
         return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._unigram)
@@ -206,7 +205,6 @@ class Decoder:
                 self._opt_cache.clear()
                 self._zipf_cache.clear()
                 self._known.clear()
-                self._unigram.clear()
             got = self._options(key, limit)
             self._opt_cache[key, limit] = got
         return got
@@ -238,25 +236,6 @@ class Decoder:
             z = zipf_frequency(phrase, "en") if phrase else 0.0
             self._zipf_cache[phrase] = z
         return z
-
-    def context_stats(self, text: str) -> tuple[float, int, int, int]:
-        """How much context helps the LM predict the words of `text`: (summed log10 gain over the unigram,
-        words the context makes less likely, words seen in a 3-gram or longer, words)."""
-        model = self.lm.model
-        gain, worse, long_hits, n = 0.0, 0, 0, 0
-        for sent in lm_sentences(text):
-            scores = model.full_scores(" ".join(sent), bos=True, eos=False)
-            for w, (p, ngram, _) in zip(sent, scores, strict=False):
-                if not any(ch.isalpha() for ch in w):
-                    continue
-                u = self._unigram.get(w)
-                if u is None:
-                    u = self._unigram[w] = model.score(w, bos=False, eos=False)
-                gain += p - u
-                worse += p < u
-                long_hits += ngram >= 3
-                n += 1
-        return gain, worse, long_hits, n
 
     def _in_lm(self, phrase: str) -> bool:
         k = self._known.get(phrase)
