@@ -158,10 +158,10 @@ class Decoder:
         self._known: dict[str, bool] = {}
 
     def memo_size(self) -> int:
-        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._unigram)
+        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known, self._unigram):
+        for table in (self._zipf_cache, self._opt_cache, self._known):
             table.clear()
 
     # -- candidates -------------------------------------------------------------------------------------
