@@ -301,15 +301,7 @@ class Adapter:
             for n, i, _ in self._sample(occ[key])[:6]:
                 d = docs[n]
                 left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
-                base = kenlm.State()
-                if bos:
-                    model.BeginSentenceWrite(base)
-                else:
-                    model.NullContextWrite(base)
-                for w in left:
-                    nxt = kenlm.State()
-                    model.BaseScore(base, w, nxt)
-                    base = nxt
+                base = Decoder.left_state(model, left, bos)
                 ref = model.BaseScore(base, key, st)
                 score += np.array([model.BaseScore(base, w, st) - ref for w in cands])
             best = np.argsort(-score, kind="stable")[:CORPUS_CANDIDATES]
@@ -365,15 +357,7 @@ class Adapter:
                 d = docs[n]
                 left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
                 right, eos = Decoder._right(d.reading, d.sent, j, order - 1)
-                base = kenlm.State()
-                if bos:
-                    model.BeginSentenceWrite(base)
-                else:
-                    model.NullContextWrite(base)
-                for w in left:
-                    nxt = kenlm.State()
-                    model.BaseScore(base, w, nxt)
-                    base = nxt
+                base = Decoder.left_state(model, left, bos)
                 contexts.append((base, right, eos))
             spun_words = t.key.split()
             opts = self._options(t.key)

@@ -311,15 +311,7 @@ class Decoder:
         for i, j in use:
             left, bos = self._left(reading, sent, i, order - 1)
             right, eos = self._right(reading, sent, j, order - 1)
-            base = kenlm.State()
-            if bos:
-                model.BeginSentenceWrite(base)
-            else:
-                model.NullContextWrite(base)
-            for w in left:
-                nxt = kenlm.State()
-                model.BaseScore(base, w, nxt)
-                base = nxt
+            base = self.left_state(model, left, bos)
             contexts.append((base, right, eos))
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
@@ -350,6 +342,20 @@ class Decoder:
         post /= post.sum()
         best = int(np.argmax(post)) - 1
         return TypeDecision(key, occ, opts, feats, keep, post, best, learned)
+
+    @staticmethod
+    def left_state(model: Any, left: list[str], bos: bool) -> Any:
+        """The LM state after the context words `left` (from the sentence start when `bos`)."""
+        base = kenlm.State()
+        if bos:
+            model.BeginSentenceWrite(base)
+        else:
+            model.NullContextWrite(base)
+        for w in left:
+            nxt = kenlm.State()
+            model.BaseScore(base, w, nxt)
+            base = nxt
+        return base
 
     @staticmethod
     def _tail(model: Any, base: Any, words: list[str], right: list[str], eos: bool, a: Any, b: Any) -> float:
