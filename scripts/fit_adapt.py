@@ -25,33 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_params import held_out_docs  # noqa: E402
 
 from unspin.adapt import KEEP_FEATURES, OPTION_FEATURES, OTHER_FEATURES, Adapter, AdaptParams  # noqa: E402
+from unspin.bench.adapt import gold_of  # noqa: E402
 from unspin.bench.spinners import PROFILE_SOURCE, make_spinner  # noqa: E402
 from unspin.engine import Engine  # noqa: E402
-from unspin.text import lm_form, tokenize  # noqa: E402
 
 NF, NK, NO = len(OPTION_FEATURES), len(KEEP_FEATURES), len(OTHER_FEATURES)
-
-
-def _words(s: str) -> list[str]:
-    return [lm_form(t.text) for t in tokenize(s) if t.is_word]
-
-
-def gold_of(spun_doc, tokens, i: int, j: int) -> str:
-    """The original of spun tokens [i, j): the span itself if untouched, '\\x00' if no clean label."""
-    if spun_doc is None:
-        return " ".join(lm_form(t.text) for t in tokens[i:j])
-    s, e = tokens[i].start, tokens[j - 1].end
-    hit = [x for x in spun_doc.subs if x.spun_start < e and s < x.spun_end]
-    if not hit:
-        return " ".join(lm_form(t.text) for t in tokens[i:j])
-    sub = hit[0]
-    sw, ow = _words(sub.spun), _words(sub.original)
-    if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
-        return " ".join(ow)
-    if len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
-        k = len(_words(spun_doc.spun[sub.spun_start : s]))
-        return " ".join(ow[k : k + (j - i)])
-    return "\x00"
 
 
 def examples(adapter: Adapter, docs, spun_docs, types) -> list[tuple]:

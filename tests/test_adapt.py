@@ -85,7 +85,7 @@ def test_probabilities_are_honest(adapted):
         t = by_key.get(key)
         if t is None or entries[0].prob < 0.8:
             continue
-        golds = Counter(gold_of(train[n], train[n].spun, i, j, toks[n]) for n, i, j in t.occurrences)
+        golds = Counter(gold_of(train[n], toks[n], i, j) for n, i, j in t.occurrences)
         sure.append(entries[0].prob)
         actual.append(golds[entries[0].original] / sum(golds.values()))
     assert len(sure) >= 20

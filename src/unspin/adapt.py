@@ -22,7 +22,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ import numpy as np
 
 from .errors import E, UnspinError
 from .learn import ChannelTable, Entry, _inflections
+from .params import read_json
 from .restore import LN10, SHORTLIST, Decoder, Option
 from .text import lm_form, sentences, tokenize
 
@@ -84,14 +84,9 @@ class AdaptParams:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> AdaptParams:
-        if path is None:
-            ref = resources.files("unspin") / "data" / "adapt.json"
-            if not ref.is_file():
-                return cls()
-            raw = ref.read_text(encoding="utf-8")
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-        data = json.loads(raw)
+        data = read_json("adapt.json", path)
+        if data is None:
+            return cls()
         p = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
         if (len(p.option_w), len(p.keep_w), len(p.other_w)) != (
                 len(OPTION_FEATURES), len(KEEP_FEATURES), len(OTHER_FEATURES)):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 # Features of a candidate original for one spun word type (see restore._features); the order is the contract
 # between the decoder and the fitted weight vector.
@@ -35,6 +37,19 @@ KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
 DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "bias")
 
 
+def read_json(resource: str, path: str | os.PathLike[str] | None) -> dict[str, Any] | None:
+    """The JSON object in `path`, or in the shipped data file `resource` when no path is given (None if absent)."""
+    if path is None:
+        ref = resources.files("unspin") / "data" / resource
+        if not ref.is_file():
+            return None
+        raw = ref.read_text(encoding="utf-8")
+    else:
+        raw = Path(path).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
 @dataclass
 class Params:
     """Weights of the type-level conditional logit, its decision threshold, and the document detector."""
@@ -57,14 +72,9 @@ class Params:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Params:
-        if path is None:
-            ref = resources.files("unspin") / "data" / "params.json"
-            if not ref.is_file():
-                return cls()
-            raw = ref.read_text(encoding="utf-8")
-        else:
-            raw = Path(path).read_text(encoding="utf-8")
-        data = json.loads(raw)
+        data = read_json("params.json", path)
+        if data is None:
+            return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         p = cls(**known)
         shapes = (len(p.cand_w), len(p.keep_w), len(p.detect_w))

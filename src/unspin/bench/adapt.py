@@ -56,9 +56,8 @@ def _words(s: str) -> list[str]:
     return [lm_form(t.text) for t in tokenize(s) if t.is_word]
 
 
-def gold_of(doc: SpunDoc | None, text: str, i: int, j: int, tokens: list | None = None) -> str:
-    """The original of spun tokens [i, j) of `text`: the span itself if untouched, '\\x00' if no clean label."""
-    toks = tokens if tokens is not None else tokenize(text)
+def gold_of(doc: SpunDoc | None, toks: list, i: int, j: int) -> str:
+    """The original of spun tokens [i, j): the span itself if untouched, '\\x00' if no clean label."""
     if doc is None:
         return " ".join(lm_form(t.text) for t in toks[i:j])
     s, e = toks[i].start, toks[j - 1].end
@@ -84,7 +83,7 @@ def honesty(report: Any, spun: list[SpunDoc | None]) -> list[dict[str, Any]]:
         t = by_key.get(key)
         if t is None:
             continue
-        golds = Counter(gold_of(spun[n], spun[n].spun if spun[n] else "", i, j, tokens[n])
+        golds = Counter(gold_of(spun[n], tokens[n], i, j)
                         for n, i, j in t.occurrences if spun[n] is not None)
         total = sum(golds.values())
         for e in entries:
