@@ -18,3 +18,12 @@ def test_memory_job_measures_a_real_batch_run(tmp_path):
     assert 10 < r["peak_pss_mb"] < 1536
     assert "words/s" in r["summary"]
     assert not list(tmp_path.iterdir())  # inputs and outputs are removed
+
+
+def test_ceiling_job_times_real_detect_processes(tmp_path):
+    texts = ["The White Home said on Monday that the inventory market fell sharply in early trading."] * 4
+    res = scale.job_ceiling(texts, tmp_path)
+    assert res["one_process_s"] > 0.2 and res["two_processes_s"] > 0.2  # each process loads the models
+    assert res["ratio"] == pytest.approx(res["one_process_s"] / res["two_processes_s"])
+    halves = [(tmp_path / f"half{i}.txt").read_text(encoding="utf-8").count("\n") for i in (0, 1)]
+    assert halves == [2, 2]
