@@ -71,3 +71,16 @@ def test_learns_the_tortured_phrase_list(tmp_path):
     table = learn_phrases(pairs)
     assert kind == "phrases" and len(table.entries) > 2000
     assert table.get("profound learning")[0].original == "deep learning"
+
+
+def test_a_phrase_list_table_keeps_its_kind_and_does_not_reinflect(tmp_path):
+    table = learn_phrases([("machine studying", "machine learning"), ("profound learning", "deep learning")])
+    assert table.kind == "phrases"
+    assert table.get("studying")[0].original == "learning"
+    assert not table.get("study")  # a term's gerund is a noun: no verb forms ("study" -> "learn")
+    table.save(tmp_path / "t.tsv")
+    back = ChannelTable.load(tmp_path / "t.tsv")
+    assert back.kind == "phrases" and back.entries == table.entries
+    pairs = learn_pairs([("The guy was capturing photos.", "The man was shooting photos.")])
+    pairs.save(tmp_path / "p.tsv")
+    assert ChannelTable.load(tmp_path / "p.tsv").kind == "pairs"

@@ -26,3 +26,5 @@ def test_case_follows_the_spun_span():
     assert match_case_phrase("middle east", "Center East") == "Middle East"
     assert match_case_phrase("use", "Make use of") == "Use"
     assert match_case_phrase("in order to", "so as to") == "in order to"
+    assert match_case_phrase("computer", "PC") == "computer"  # an acronym's expansion is not shouted
+    assert match_case_phrase("white house", "WHITE") == "WHITE HOUSE"

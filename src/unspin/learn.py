@@ -20,6 +20,7 @@ from .text import lm_form, tokenize
 log = logging.getLogger("unspin")
 
 _HEADER = "# unspin channel table v1"
+_KIND = "# kind: "
 MAX_PHRASE = 6  # longest phrase (in words) kept on either side of a learned entry
 
 
@@ -39,6 +40,9 @@ class ChannelTable:
 
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     name: str = "learned"
+    # "phrases" for a phrase list (fixed terms such as "deep learning", which the decoder generalises word
+    # by word through the thesaurus), "pairs" for text pairs and adapt's estimates.
+    kind: str = "pairs"
 
     @property
     def max_words(self) -> int:
@@ -53,6 +57,8 @@ class ChannelTable:
     def save(self, path: str | os.PathLike[str]) -> None:
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(_HEADER + "\n")
+            if self.kind != "pairs":
+                f.write(f"{_KIND}{self.kind}\n")
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
             w.writerow(["spun", "original", "count", "prob"])
             for key in sorted(self.entries):
@@ -66,18 +72,21 @@ class ChannelTable:
                 first = f.readline().rstrip("\n")
                 if first != _HEADER:
                     raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="missing the table header line"))
-                rows = list(csv.DictReader(f, delimiter="\t"))
+                lines = f.read().split("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=exc)) from None
+        kind = "pairs"
+        if lines and lines[0].startswith(_KIND):
+            kind = lines.pop(0)[len(_KIND):].strip()
         table: dict[str, list[Entry]] = defaultdict(list)
         try:
-            for r in rows:
+            for r in csv.DictReader(lines, delimiter="\t"):
                 table[r["spun"]].append(Entry(r["spun"], r["original"], float(r["count"]), float(r["prob"])))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, csv.Error) as exc:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
         for v in table.values():
             v.sort(key=lambda e: -e.prob)
-        return cls(dict(table), name=Path(path).name)
+        return cls(dict(table), name=Path(path).name, kind=kind)
 
 
 def _words(text: str) -> list[str]:
@@ -171,14 +180,19 @@ def learn_phrases(pairs: Iterable[tuple[str, str]]) -> ChannelTable:
                 kept[x] += 1
             else:
                 rewrites[x, y] += 1
-    return _table(rewrites, kept, 1)
+    # No re-inflection here: inside a fixed term a gerund is a noun ("machine studying" -> "machine
+    # learning"), and its verb forms ("study" -> "learn") would rewrite ordinary prose.
+    table = _table(rewrites, kept, 1, inflect=False)
+    table.kind = "phrases"
+    return table
 
 
-def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: int) -> ChannelTable:
+def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: int,
+           inflect: bool = True) -> ChannelTable:
     direct: dict[tuple[str, str], float] = {k: float(v) for k, v in rewrites.items() if v >= min_count}
     general: dict[tuple[str, str], float] = {}
     for (a, b), n in direct.items():
-        for ga, gb in _inflections(a, b):
+        for ga, gb in _inflections(a, b) if inflect else ():
             if (ga, gb) not in direct:
                 general[ga, gb] = general.get((ga, gb), 0.0) + 0.5 * n  # seen only via its lemma: half weight
     totals: dict[str, float] = defaultdict(float)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 LN10 = math.log(10.0)
 MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
+# A thesaurus reading of a span that spells a learned table's multiword original: its candidates per word,
+# and the table probability it is given.
+TERM_CANDIDATES = 60
+TERM_P = 0.5
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
@@ -156,6 +160,7 @@ class Decoder:
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
+        self._terms = _term_index(channels)
 
     def memo_size(self) -> int:
         return len(self._zipf_cache) + len(self._opt_cache) + len(self._known)
@@ -186,9 +191,9 @@ class Decoder:
                 learned += 1
             stay = max(0.05, 1.0 - sum(p for _, p in entries))
             per_word.append([(w, stay), *entries])
+        out: dict[str, float] = self._term_matches(key) if self._terms else {}
         if learned < 2:
-            return {}
-        out: dict[str, float] = {}
+            return out
         combos: list[tuple[list[str], float]] = [([], 1.0)]
         for choices in per_word:
             combos = [(words + [o], p * q) for words, p in combos for o, q in choices]
@@ -196,6 +201,28 @@ class Decoder:
             phrase = " ".join(w for w in words if w)
             if phrase != key and p > out.get(phrase, 0.0):
                 out[phrase] = p
+        return out
+
+    def _term_matches(self, key: str) -> dict[str, float]:
+        """Multiword originals of the learned tables (terms such as "smart device") that this span could be,
+        word by word, by the thesaurus: a spinner that wrote "brilliant gadget" for a known term writes
+        "shrewd gadget" too, so terms generalise beyond the spun phrases a table lists.
+        """
+        spun = key.split(" ")
+        by_first = self._terms.get(len(spun))
+        if not by_first:
+            return {}
+        per_word = [{w, *(e.original for table in self.channels for e in table.get(w)),
+                     *(c.original for c in self.lexicon.candidates(w, exclude=Source(self.exclude),
+                                                                   limit=TERM_CANDIDATES))}
+                    for w in spun]
+        out: dict[str, float] = {}
+        for first in per_word[0]:
+            for term in by_first.get(first, ()):
+                if all(t in ws for t, ws in zip(term[1:], per_word[1:], strict=True)):
+                    phrase = " ".join(term)
+                    if phrase != key:
+                        out[phrase] = TERM_P
         return out
 
     def options(self, key: str, limit: int) -> list[Option]:
@@ -323,6 +350,8 @@ class Decoder:
                 pre += [score(base, o.words[0], st_a) if len(o.words) == 1 else
                         self._tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
                 pre -= ref
+            # A learned table's entries always reach stage 2: the table outranks the left context alone.
+            pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
         alt_words = [o.words for o in opts]
@@ -479,3 +508,17 @@ def apply_changes(text: str, changes: list[Change]) -> str:
         pos = c.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[str, ...]]]]:
+    """The learned tables' multiword originals (2-3 words), by length and first word."""
+    out: dict[int, dict[str, set[tuple[str, ...]]]] = {}
+    for table in channels:
+        if table.kind != "phrases":
+            continue
+        for entries in table.entries.values():
+            for e in entries:
+                words = tuple(e.original.split(" "))
+                if 2 <= len(words) <= 3 and all(words):
+                    out.setdefault(len(words), {}).setdefault(words[0], set()).add(words)
+    return out

@@ -84,7 +84,7 @@ def match_case_phrase(phrase: str, model: str) -> str:
     if not phrase:
         return phrase
     if model.isupper() and len(model) > 1 and " " not in model:
-        return phrase.upper()
+        return " ".join(match_case(w, model) for w in phrase.split(" "))
     words = model.split()
     out = phrase.split(" ")
     # Title Case spans ("Center East") keep Title Case; otherwise only the first word follows.
