@@ -1,3 +1,5 @@
+import pytest
+
 from unspin.bench import runner
 from unspin.bench.spinners import make_spinner
 from unspin.learn import learn_pairs
@@ -27,3 +29,13 @@ def test_markdown_without_corpora(monkeypatch, tmp_path):
     res = runner.run("quick", tmp_path / "out")
     assert "skipped" in res
     assert "absent" in (tmp_path / "out" / "results.md").read_text()
+
+
+@pytest.mark.skipif(not runner.BBC.exists() or not runner.WIKI.exists(), reason="../shared corpora absent")
+def test_clean_set_holds_unused_wikipedia_and_news():
+    bbc, wiki = runner.load_docs()
+    for suite in ("quick", "full"):
+        sets = runner.split_docs(bbc, wiki, runner.SUITES[suite])
+        clean_wiki = {d.id for d in sets["clean"] if d.id.startswith("enwiki")}
+        assert len(clean_wiki) == runner.SUITES[suite]["clean_docs"] // 2
+        assert not clean_wiki & {d.id for d in sets["eval"] + sets["detect"]}
