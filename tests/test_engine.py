@@ -12,3 +12,17 @@ def test_trimming_the_memo_tables_changes_no_result(engine):
     assert engine.trim_memo(held - 1) is True
     assert engine.lexicon.memo_size() + engine.decoder.memo_size() == 0
     assert engine.restore(SPUN).to_dict() == before
+
+
+def test_restore_leaves_a_document_it_scores_below_the_gate_unchanged(engine):
+    import dataclasses
+
+    from unspin import Engine
+
+    res = engine.restore(SPUN)
+    assert res.changes and res.spin_score >= engine.params.restore_min_score > 0
+    strict = Engine(lexicon=engine.lexicon, lm=engine.lm,
+                    params=dataclasses.replace(engine.params, restore_min_score=res.spin_score + 1e-6))
+    gated = strict.restore(SPUN)
+    assert gated.text == SPUN and gated.changes == []
+    assert gated.spin_score == res.spin_score  # the score is still reported

@@ -82,6 +82,8 @@ class Engine:
             changes.extend(self.decoder.changes(an))
             views.append(token_view(an))
         score = spin_probability(features_of_views(views), self.params.detect_w)
+        if score < self.params.restore_min_score:
+            changes = []
         return RestoreResult(apply_changes(text, changes), score, changes)
 
     def detect(self, text: str) -> DetectResult:

@@ -66,6 +66,9 @@ class Params:
     learned_keep_w: list[float] = field(default_factory=list)
     learned_threshold: float = 0.3
     detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, -4.0])
+    # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
+    # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.
+    restore_min_score: float = 0.0
     max_candidates: int = 40
     detect_max_candidates: int = 12
     fitted_on: str = "hand-set starting point (not fitted)"

@@ -245,8 +245,9 @@ class Decoder:
         for phrase, p in self._composed(key).items():
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
+        spun = key.split(" ")
         for c in self.lexicon.candidates(key, exclude=Source(self.exclude), limit=limit)[:limit]:
-            if c.original == key:
+            if c.original == key or (" " in key and _drops_words(c.original, spun, int(c.sources))):
                 continue
             opt = found.get(c.original)
             if opt is None:
@@ -522,3 +523,12 @@ def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[s
                 if 2 <= len(words) <= 3 and all(words):
                     out.setdefault(len(words), {}).setdefault(words[0], set()).add(words)
     return out
+
+
+def _drops_words(original: str, spun: list[str], sources: int) -> bool:
+    """A thesaurus reading that only drops words of the span ("rate of return" <- "rate"): spinners swap
+    words, they do not add modifiers, so only the built-in table's rewrites ("make use of") may shorten so."""
+    if sources & int(Source.BUILTIN):
+        return False
+    words = original.split(" ")
+    return 0 < len(words) < len(spun) and all(w in spun for w in words)
