@@ -314,7 +314,9 @@ class Decoder:
             opts = self.options(key, limit)
             if opts:
                 cands[gkey] = opts
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, reading, sent)
+        n_ctx = self.lm.order - 1
+        seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, seen[gkey])
                    for gkey, opts in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
@@ -324,43 +326,50 @@ class Decoder:
             near = {k for i in changed for k in range(i - self.lm.order + 1, i + self.lm.order)}
             for gkey, d in decided.items():
                 if any(k in near for i, j in d.occurrences for k in range(i, j)):
-                    decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], reading, sent)
+                    ctx = self._contexts(groups[gkey], reading, sent, n_ctx)
+                    # A decision depends on its occurrences' context words only: unchanged ones stand.
+                    if ctx != seen[gkey]:
+                        seen[gkey] = ctx
+                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx)
         an.types = list(decided.values())
         return an
 
-    def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option], reading: list[list[str]],
-                sent: list[int]) -> TypeDecision:
+    def _contexts(self, occ: list[tuple[int, int]], reading: list[list[str]], sent: list[int],
+                  n: int) -> list[tuple[list[str], bool, list[str], bool]]:
+        """(left words, sentence start, right words, sentence end) around each occurrence the decoder uses."""
+        out = []
+        for i, j in occ[:MAX_OCCURRENCES]:
+            left, bos = self._left(reading, sent, i, n)
+            right, eos = self._right(reading, sent, j, n)
+            out.append((left, bos, right, eos))
+        return out
+
+    def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option],
+                around: list[tuple[list[str], bool, list[str], bool]]) -> TypeDecision:
         model = self.lm.model
-        order = self.lm.order
         use = occ[:MAX_OCCURRENCES]
         spun_words = key.split()
         st_a, st_b = kenlm.State(), kenlm.State()
-        contexts = []
-        for i, j in use:
-            left, bos = self._left(reading, sent, i, order - 1)
-            right, eos = self._right(reading, sent, j, order - 1)
-            base = self.left_state(model, left, bos)
-            contexts.append((base, right, eos))
+        contexts = [(self.left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
+        tail = self._tail
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
-            pre = np.zeros(len(opts))
             score = model.BaseScore
+            pre = np.zeros(len(opts))
             for base, _, _ in contexts[:4]:
-                ref = self._tail(model, base, spun_words, [], False, st_a, st_b)
+                ref = tail(model, base, spun_words, [], False, st_a, st_b)
                 # Most candidates are one word: one LM lookup, without the general tail loop.
                 pre += [score(base, o.words[0], st_a) if len(o.words) == 1 else
-                        self._tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
+                        tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
-        alt_words = [o.words for o in opts]
-        gains = np.zeros((len(opts), len(use)))
-        for k, (base, right, eos) in enumerate(contexts):
-            ref = self._tail(model, base, spun_words, right, eos, st_a, st_b)
-            for c, words in enumerate(alt_words):
-                gains[c, k] = self._tail(model, base, words, right, eos, st_a, st_b) - ref
+        refs = [tail(model, base, spun_words, right, eos, st_a, st_b) for base, right, eos in contexts]
+        gains = np.array([[tail(model, base, o.words, right, eos, st_a, st_b) - ref
+                           for (base, right, eos), ref in zip(contexts, refs, strict=True)] for o in opts],
+                         dtype=np.float64).reshape(len(opts), len(use))
         gains *= LN10
         feats = self._features(key, opts, gains, len(occ))
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
@@ -427,16 +436,20 @@ class Decoder:
             if o.row is None:
                 o.row = self._static_row(o, zs, n_spun)
             rows.append(o.row)
-        f = np.stack(rows)
-        gains = np.clip(gains, -15.0, 15.0)
-        f[:, _F["lm_sum"]] = np.clip(gains.sum(axis=1), -40.0, 40.0) / 4.0
-        f[:, _F["lm_mean"]] = gains.mean(axis=1)
+        f = np.array(rows)
+        n = gains.shape[1]
+        # np.clip is minimum(maximum(...)) for finite values; mean is sum / n (numpy's own _mean).
+        gains = np.minimum(np.maximum(gains, -15.0), 15.0)
+        total = gains.sum(axis=1)
+        f[:, _F["lm_sum"]] = np.minimum(np.maximum(total, -40.0), 40.0) / 4.0
+        f[:, _F["lm_mean"]] = total / n
         f[:, _F["lm_min"]] = gains.min(axis=1)
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        prior = np.clip((f[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0, 15.0)
+        prior = np.minimum(np.maximum((f[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
         ctx = gains - prior[:, None]
-        f[:, _F["ctx_mean"]] = ctx.mean(axis=1)
-        f[:, _F["ctx_sum"]] = np.clip(ctx.sum(axis=1), -40.0, 40.0) / 4.0
+        ctx_total = ctx.sum(axis=1)
+        f[:, _F["ctx_mean"]] = ctx_total / n
+        f[:, _F["ctx_sum"]] = np.minimum(np.maximum(ctx_total, -40.0), 40.0) / 4.0
         return f
 
     def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
