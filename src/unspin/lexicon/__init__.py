@@ -121,6 +121,7 @@ class Lexicon:
         self._recs: dict[str, list[tuple[int, ...]]] = {}
         self._cache: dict[tuple[str, int], list[Candidate]] = {}
         self._keys: dict[str, bool] = {}
+        self._prefixes: dict[str, bool] = {}
         self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -136,10 +137,11 @@ class Lexicon:
     def memo_size(self) -> int:
         """Entries held in the memo tables (they grow with the vocabulary seen)."""
         morph = self._m.memo_size() if self._m is not None else 0
-        return len(self._recs) + len(self._cache) + len(self._keys) + len(self._analyses) + len(self._infl) + morph
+        tables = (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl)
+        return sum(len(t) for t in tables) + morph
 
     def clear_memo(self) -> None:
-        for table in (self._recs, self._cache, self._keys, self._analyses, self._infl):
+        for table in (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl):
             table.clear()
         if self._m is not None:
             self._m.clear_memo()
@@ -154,7 +156,8 @@ class Lexicon:
                 # The lattice asks about every word and word n-gram it meets: bound what a long run remembers.
                 self._keys.clear()
                 self._analyses.clear()
-            hit = any(self._has(key) for key, _, _ in self._analyse(spun))
+                self._prefixes.clear()
+            hit = self._may_start(spun) and any(self._has(key) for key, _, _ in self._analyse(spun))
             self._keys[spun] = hit
         return hit
 
@@ -172,11 +175,12 @@ class Lexicon:
         morph = self._morph()
         words = self._vocab()
         merged: dict[str, list[float]] = {}
+        infl = self._infl
         for key, upos, tags in self._analyse(spun):
             taken = 0
             for rec in self._records(key):
-                orig_id, pos, src, sim = rec[:4]
-                src &= keep_bits
+                orig_id, pos, src_all, sim = rec[:4]
+                src = src_all & keep_bits
                 if not src:
                     continue
                 if limit is not None:
@@ -193,10 +197,12 @@ class Lexicon:
                 elif not tags:
                     forms = (lemma,)
                 else:
-                    forms = self._inflect(lemma, pos or upos, tags)
-                rank = (
-                    max([r for r, bit in zip(rec[4:], _RANK_BITS, strict=True) if src & bit] or [0]) / 255.0
-                )
+                    forms = infl.get((lemma, pos or upos, tags)) or self._inflect(lemma, pos or upos, tags)
+                if src == src_all:
+                    # A rank byte is 0 for every source the record does not name (RECORD): no mask needed.
+                    rank = max(rec[4:9]) / 255.0
+                else:
+                    rank = max([r for r, bit in zip(rec[4:9], _RANK_BITS, strict=True) if src & bit] or [0]) / 255.0
                 for form in forms:
                     old = merged.get(form)
                     if old is None:
@@ -225,6 +231,30 @@ class Lexicon:
         return out
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _may_start(self, spun: str) -> bool:
+        """False when no stored key starts like a reading of the phrase `spun`, so none can be one.
+
+        Every reading keeps the words between the two ends and changes at most one end word (the first to a
+        lemma of it, or the last), so each begins with the first word or a lemma of it, the inner words, a space.
+        """
+        if " " not in spun:
+            return True
+        words = spun.split(" ")
+        inner = "".join(w + " " for w in words[1:-1])
+        firsts = [words[0], *(lemma for lemmas in self._morph().lemmas(words[0]).values() for lemma in lemmas)]
+        return any(self._starts(first + " " + inner) for first in firsts)
+
+    def _starts(self, prefix: str) -> bool:
+        """Does some stored key begin with `prefix` (which ends in a space)? Answered from the key index."""
+        hit = self._prefixes.get(prefix)
+        if hit is None:
+            # The keys that begin with "a b " sort from "a b " up to, not including, "a b!" (space + 1).
+            hit = self._db.execute(
+                "SELECT 1 FROM entry WHERE key >= ? AND key < ? LIMIT 1", (prefix, prefix[:-1] + "!")
+            ).fetchone() is not None
+            self._prefixes[prefix] = hit
+        return hit
 
     def _has(self, key: str) -> bool:
         if key in self._recs:

@@ -33,13 +33,15 @@ class Morph:
         self._lem: dict[str, dict[str, tuple[str, ...]]] = {}
         self._tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         self._freqs: dict[str, float] | None = None
+        self._zipfs: dict[str, float] = {}
 
     def memo_size(self) -> int:
-        return len(self._lem) + len(self._tables)
+        return len(self._lem) + len(self._tables) + len(self._zipfs)
 
     def clear_memo(self) -> None:
         self._lem.clear()
         self._tables.clear()
+        self._zipfs.clear()
 
     def lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """upos -> lemmas of `word`, by lemminflect's dictionary, else by its rules for nouns and verbs."""
@@ -86,6 +88,14 @@ class Morph:
 
     def zipf(self, phrase: str) -> float:
         """wordfreq's Zipf frequency of a lower-case, space-separated phrase (same combination rule)."""
+        got = self._zipfs.get(phrase)
+        if got is None:
+            if len(self._zipfs) >= MEMO_LIMIT:
+                self._zipfs.clear()
+            got = self._zipfs[phrase] = self._zipf(phrase)
+        return got
+
+    def _zipf(self, phrase: str) -> float:
         if self._freqs is None:
             from wordfreq import get_frequency_dict
 
