@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import kenlm
@@ -355,21 +356,26 @@ class Decoder:
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
+            firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
+            multi = [c for c, w in enumerate(firsts) if w is None]
             pre = np.zeros(len(opts))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
-                # Most candidates are one word: one LM lookup, without the general tail loop.
-                pre += [score(base, o.words[0], st_a) if len(o.words) == 1 else
-                        tail(model, base, o.words, [], False, st_a, st_b) for o in opts]
+                # Most candidates are one word: one LM lookup each, mapped without a Python loop.
+                if multi:
+                    pre += [score(base, w, st_a) if w is not None else
+                            tail(model, base, opts[c].words, [], False, st_a, st_b) for c, w in enumerate(firsts)]
+                else:
+                    pre += list(map(score, repeat(base), firsts, repeat(st_a)))
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
-        refs = [tail(model, base, spun_words, right, eos, st_a, st_b) for base, right, eos in contexts]
-        gains = np.array([[tail(model, base, o.words, right, eos, st_a, st_b) - ref
-                           for (base, right, eos), ref in zip(contexts, refs, strict=True)] for o in opts],
-                         dtype=np.float64).reshape(len(opts), len(use))
+        alt_words = [o.words for o in opts]
+        # (options, occurrences), C order like the array this was written into element by element
+        gains = np.array([self._gains(model, base, spun_words, alt_words, right, eos, st_a, st_b)
+                          for base, right, eos in contexts], dtype=np.float64).reshape(len(use), len(opts)).T.copy()
         gains *= LN10
         feats = self._features(key, opts, gains, len(occ))
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
@@ -405,6 +411,47 @@ class Decoder:
             total += model.BaseScore(cur, w, out)
             cur, out = out, (b if cur is base else cur)
         return total
+
+    @staticmethod
+    def _gains(model: Any, base: Any, spun: list[str], alts: list[list[str]], right: list[str], eos: bool,
+               a: Any, b: Any) -> list[float]:
+        """`_tail` of each of `alts` minus `_tail` of `spun` in one context, the same floats with fewer LM lookups.
+
+        Once an alternative's LM state equals the state the spun words reach at the same right-context word,
+        every later score is the spun reading's: KenLM's score depends on the state's words alone.
+        """
+        after = [*right, "</s>"] if eos else right
+        ref = 0.0
+        cur = base
+        for w in spun:
+            nxt = kenlm.State()
+            ref += model.BaseScore(cur, w, nxt)
+            cur = nxt
+        states, scores = [], []
+        for w in after:
+            nxt = kenlm.State()
+            states.append(cur)
+            scores.append(model.BaseScore(cur, w, nxt))
+            ref += scores[-1]
+            cur = nxt
+        score = model.BaseScore
+        n = len(after)
+        out = []
+        for words in alts:
+            total = 0.0
+            cur, nxt = base, a
+            for w in words:
+                total += score(cur, w, nxt)
+                cur, nxt = nxt, (b if cur is base else cur)
+            for i in range(n):
+                if cur == states[i]:
+                    for x in scores[i:]:
+                        total += x
+                    break
+                total += score(cur, after[i], nxt)
+                cur, nxt = nxt, (b if cur is base else cur)
+            out.append(total - ref)
+        return out
 
     @staticmethod
     def _left(reading: list[list[str]], sent: list[int], i: int, n: int) -> tuple[list[str], bool]:
@@ -453,7 +500,7 @@ class Decoder:
         return f
 
     def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
-        r = np.zeros(len(CANDIDATE_FEATURES))
+        r: list[float] = [0.0] * len(CANDIDATE_FEATURES)  # filled as a list: numpy item writes cost more
         for name, bit in _SOURCE_FEATURES:
             r[_F[name]] = float(bool(o.sources & bit))
         r[_F["learned"]] = float(o.learned_p > 0)
@@ -466,7 +513,7 @@ class Decoder:
         r[_F["n_sources"]] = _POPCOUNT[o.sources & 31] / 2.0
         r[_F["oov"]] = float(not self._in_lm(o.original)) if o.original else 0.0
         r[_F["bias"]] = 1.0
-        return r
+        return np.array(r, dtype=np.float64)
 
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
