@@ -122,6 +122,13 @@ def _count(db) -> int:
         return 0
 
 
+_ADD_IN_BATCHES_OF_500 = """
+import sys
+from unspin.trace.store import Index, read_corpus
+Index.for_writing(sys.argv[2]).add(read_corpus(sys.argv[1]), batch=500)
+"""
+
+
 def test_sigkill_during_index_add_leaves_a_consistent_index_and_a_rerun_completes(tmp_path):
     docs = wiki_docs(2100)
     corpus = write_jsonl(tmp_path / "corpus.jsonl", docs)
@@ -133,7 +140,9 @@ def test_sigkill_during_index_add_leaves_a_consistent_index_and_a_rerun_complete
     cut_short = False  # a kill left the index part-way (not only after the last commit)
     for _ in range(2):  # kill it twice, each time after one more batch was committed
         before = _count(db)
-        proc = subprocess.Popen([sys.executable, "-m", "unspin", "index", "add", str(corpus), str(ix)], env=env,
+        # `unspin index add` through the library, with transactions of 500 documents instead of the CLI's 5,000
+        # so that 2,100 documents make several (the final rerun below is the CLI's own).
+        proc = subprocess.Popen([sys.executable, "-c", _ADD_IN_BATCHES_OF_500, str(corpus), str(ix)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120
         while proc.poll() is None and _count(db) < before + 500 and time.time() < deadline:

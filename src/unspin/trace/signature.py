@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,18 +155,22 @@ def _word_hash(form: str) -> int:
     return ((zlib.crc32(b) | (zlib.adler32(b) << 32)) & ~1) | (form in FUNCTION_WORDS)
 
 
-def word_arrays(w: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-word 64-bit hashes, function-word flags and immutable flags of a whole text."""
+def word_hashes(forms: list[str]) -> np.ndarray:
+    """64-bit hashes of words (lower-cased forms) whose lowest bit says whether the word is a function word."""
     memo = _MEMO
     if len(memo) > 2_000_000:  # bound memory on endless corpora
         memo.clear()
-    get = memo.get
-    hs = [get(f) for f in w.forms]
+    hs = list(map(memo.get, forms))
     if None in hs:
         for i, v in enumerate(hs):
             if v is None:
-                hs[i] = memo[w.forms[i]] = _word_hash(w.forms[i])
-    h = np.array(hs, dtype=np.uint64)
+                hs[i] = memo[forms[i]] = _word_hash(forms[i])
+    return np.array(hs, dtype=np.uint64)
+
+
+def word_arrays(w: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-word 64-bit hashes, function-word flags and immutable flags of a whole text."""
+    h = word_hashes(w.forms)
     return h, (h & _ONE).astype(bool), np.array(w.immutable, dtype=bool)
 
 
@@ -189,6 +194,60 @@ def features(w: Words, a: int, b: int, arrays: tuple[np.ndarray, np.ndarray, np.
     return np.unique(out)
 
 
+def chunk_features(
+    texts: Sequence[tuple[Words, Sequence[tuple[int, int]]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`features` of the chunks of many texts at once, given as (words, chunk ranges) per text.
+
+    Returns which chunks have any shingles (positions in the list of all the texts' chunks, in order), where
+    each one's values start, and the values: chunk after chunk, each chunk's equal to `features(w, a, b)`.
+    """
+    forms: list[str] = []
+    imm: list[bool] = []
+    cid: list[np.ndarray] = []  # per word: the number of its chunk among all chunks, or -1
+    g = 0
+    for w, spans in texts:
+        forms += w.forms
+        imm += w.immutable
+        c = np.full(len(w.forms), -1, dtype=np.int64)
+        for a, b in spans:
+            if b - a >= 3:  # as in features(): a chunk of fewer than 3 words has no shingles, not even immutable pairs
+                c[a:b] = g
+            g += 1
+        cid.append(c)
+    if len(forms) < 3:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    h = word_hashes(forms)
+    stop = (h & _ONE).astype(bool)
+    ids = np.concatenate(cid)
+    # A shingle counts if its first and last words lie in the same chunk (a chunk is a range of consecutive
+    # words, and chunks of different texts have different numbers).
+    same = (ids[:-2] == ids[2:]) & (ids[:-2] >= 0)
+    with np.errstate(over="ignore"):
+        left, right = h[:-2] * _M1, h[2:] * _M3
+        tri = left ^ (h[1:-1] * _M2) ^ right
+        keep_tri = same & ~(stop[:-2] & stop[1:-1] & stop[2:])
+        gap = left ^ right ^ _GAP
+        keep_gap = same & ~(stop[:-2] & stop[2:])
+        at = np.flatnonzero(np.array(imm, dtype=bool) & (ids >= 0))
+        pair = ids[at[:-1]] == ids[at[1:]]
+        hi = h[at]
+        imp = ((hi[:-1] * _M1) ^ (hi[1:] * _M2) ^ _IMM)[pair]
+        allh = np.concatenate([tri[keep_tri], gap[keep_gap], imp])
+        owner = np.concatenate([ids[:-2][keep_tri], ids[:-2][keep_gap], ids[at[:-1]][pair]]).astype(np.uint64)
+        folded = (allh >> np.uint64(32)) ^ (allh & np.uint64(0xFFFFFFFF))
+    keyed = np.sort((owner << np.uint64(32)) | folded)  # by chunk, then value: each chunk's set in turn
+    keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))]
+    owners = (keyed >> np.uint64(32)).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+    return owners[starts], starts, keyed & np.uint64(0xFFFFFFFF)
+
+
+# MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies to each input hash first.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_BLOCK = 8192  # shingles per block of `Sketcher.sketch_rows`: its 64 x 8192 products stay in the CPU cache
+
+
 class Sketcher:
     """MinHash sketches of shingle sets with fixed permutations (datasketch's affine32 scheme)."""
 
@@ -198,8 +257,45 @@ class Sketcher:
         self._cls = MinHash
         self.num_perm = num_perm
         self._perms = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        a, b = self._perms
+        self._a = np.asarray(a, dtype=np.uint32)[:, None]
+        self._b = np.asarray(b, dtype=np.uint32)[:, None]
 
     def sketch(self, feats: np.ndarray):  # -> datasketch.MinHash
         m = self._cls(num_perm=self.num_perm, hashfunc=int, permutations=self._perms, scheme="affine32")
         m.update_batch(feats.tolist())
         return m
+
+    def carrier(self, hashvalues: np.ndarray):  # -> datasketch.MinHash
+        """A datasketch MinHash holding given hash values (a row of `sketch_rows`)."""
+        return self._cls(hashvalues=hashvalues, permutations=self._perms, scheme="affine32", hashfunc=int)
+
+    def sketch_rows(self, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """The hash values of many sets at once, one row per set, equal to `sketch(set).hashvalues`: set i is
+        values[starts[i]:starts[i + 1]] (the last one runs to the end; none may be empty)."""
+        m = len(starts)
+        out = np.empty((m, self.num_perm), dtype=np.uint32)
+        if m == 0:
+            return out
+        s1, m1, s2, m2, s3 = _FMIX32
+        with np.errstate(over="ignore"):
+            hv = values.astype(np.uint32)
+            hv = hv ^ (hv >> s1)
+            hv = hv * m1
+            hv = hv ^ (hv >> s2)
+            hv = hv * m2
+            hv = hv ^ (hv >> s3)
+        bounds = np.append(starts, len(values))
+        buf = np.empty((self.num_perm, max(_BLOCK, int(np.diff(bounds).max()))), dtype=np.uint32)
+        i = 0
+        while i < m:  # blocks of whole sets, about _BLOCK shingles each
+            j = max(i + 1, int(np.searchsorted(bounds, bounds[i] + _BLOCK, side="right")) - 1)
+            j = min(j, m)
+            lo, hi = bounds[i], bounds[j]
+            part = buf[:, : hi - lo]
+            with np.errstate(over="ignore"):
+                np.multiply(self._a, hv[None, lo:hi], out=part)  # a * h + b, wrapping at 2**32 as datasketch's
+                part += self._b
+            out[i:j] = np.minimum.reduceat(part, bounds[i:j] - lo, axis=1).T
+            i = j
+        return out

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from unspin.errors import E, UnspinError
 
-from .signature import MAX_CHUNKS, Sketcher, chunks, features, word_arrays, words
+from .signature import MAX_CHUNKS, Sketcher, Words, chunk_features, chunks, words
 
 log = logging.getLogger("unspin")
 
@@ -34,7 +36,10 @@ DB_NAME = "index.sqlite"
 NUM_PERM = 64
 BANDS = 32
 SEED = 7
-BATCH = 500  # documents per transaction
+# Documents per transaction. Bucket rows land all over the B-tree, so a commit rewrites most of its pages
+# whatever its size: fewer, bigger commits (~350,000 rows each, inserted in key order) cut SQLite's share of
+# a 139,000-document build from 78 to 19 CPU seconds (500 documents per commit, rows unsorted, before).
+BATCH = 5000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,7 +84,8 @@ class _Bands:
     def insert(self, key: int, *vals: int, buffer: bool = False) -> None:
         h = ((key ^ self._salt) & 0xFFFFFFFF) - 0x80000000
         for v in vals:
-            self._index._pending.append((h, v))
+            self._index._pending_h.append(h)
+            self._index._pending_v.append(v)
 
     def empty_buffer(self) -> None:
         """Rows are written by the index's own transaction (see Index.add)."""
@@ -118,7 +124,8 @@ class Index:
         self.db_path = path / DB_NAME
         self.writable = writable
         self._local = threading.local()
-        self._pending: list[tuple[int, int]] = []
+        self._pending_h: list[int] = []  # bucket rows (h, v) of the transaction being written
+        self._pending_v: list[int] = []
         meta = self._read_meta()
         self.meta = meta
         self.num_perm = int(meta.get("num_perm", NUM_PERM))
@@ -225,7 +232,8 @@ class Index:
             if row is None:
                 raise sqlite3.DatabaseError("the compression dictionary is missing")
             self._zdict = bytes(row[0])
-            self._compressor = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, self._zdict)
+            # Level 3: half the time of level 6 for 3 % more bytes (~500 per document); reading is unchanged.
+            self._compressor = zlib.compressobj(3, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, self._zdict)
         except sqlite3.DatabaseError as exc:
             raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
         return meta
@@ -344,6 +352,8 @@ class Index:
         conn = self._conn()
         added = skipped = 0
         seen: set[str] = set()
+        keys: list[int] = []  # LSH key of each chunk: doc rowid * MAX_CHUNKS + chunk number
+        texts: list[tuple[Words, list[tuple[int, int]]]] = []
         try:
             with conn:  # one transaction: all of the batch, or (after a crash) none of it
                 for doc_id, text in docs:
@@ -359,18 +369,28 @@ class Index:
                         continue
                     rowid = int(cur.lastrowid or 0)
                     w = words(text)
-                    arrays = word_arrays(w)
-                    for k, (a, b) in enumerate(chunks(text, w)[:MAX_CHUNKS]):
-                        feats = features(w, a, b, arrays)
-                        if len(feats):
-                            self._lsh.insert(rowid * MAX_CHUNKS + k, self.sketcher.sketch(feats),
-                                             check_duplication=False)
+                    spans = chunks(text, w)[:MAX_CHUNKS]
+                    texts.append((w, spans))
+                    keys.extend(range(rowid * MAX_CHUNKS, rowid * MAX_CHUNKS + len(spans)))
                     added += 1
-                conn.executemany("INSERT OR IGNORE INTO band (h, v) VALUES (?, ?)", self._pending)
-                self._pending.clear()
+                which, starts, values = chunk_features(texts)
+                rows = self.sketcher.sketch_rows(values, starts)
+                if len(rows):
+                    mh = self.sketcher.carrier(rows[0])
+                    for k, row in zip(which.tolist(), rows, strict=True):
+                        mh.hashvalues = row  # the MinHash datasketch bands: one per chunk, its values set in place
+                        self._lsh.insert(keys[k], mh, check_duplication=False)
+                # Bucket rows in key order: the B-tree takes them page by page instead of at random places.
+                h = np.array(self._pending_h, dtype=np.int64)
+                order = np.argsort(h, kind="stable")
+                v = np.array(self._pending_v, dtype=np.int64)[order]
+                conn.executemany("INSERT OR IGNORE INTO band (h, v) VALUES (?, ?)",
+                                 zip(h[order].tolist(), v.tolist(), strict=True))
         except sqlite3.DatabaseError as exc:
-            self._pending.clear()
             raise UnspinError(E.BAD_INDEX.format(path=self.path, detail=exc)) from None
+        finally:
+            self._pending_h.clear()
+            self._pending_v.clear()
         return added, skipped
 
 
