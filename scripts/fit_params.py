@@ -244,6 +244,32 @@ def pick_threshold(outcomes: list, max_damage: float, untouched: int) -> tuple[f
     return best
 
 
+def pick_gated_threshold(records: list[dict], w: np.ndarray, kw: np.ndarray, detect_w: list[float],
+                         min_score: float, max_damage: float, max_clean: float) -> tuple[float, int, int, int]:
+    """The margin with the most words fixed net of damage in the documents restore does change (spin score at or
+    above `min_score`), among those that keep damage under `max_damage` of all words and changes in clean
+    documents under `max_clean` of their words: the gate spares most clean text, so the margin can go lower."""
+    from unspin.detect import spin_probability
+
+    scores = [spin_probability(f, detect_w) for f, _ in detect_rows(records, w, kw, 0.0)]
+    words = sum(r["words"] for r in records)
+    clean_words = max(sum(r["words"] for r in records if not r["spun"]), 1)
+    passed = [(r["spun"], outcomes_of([r], w, kw)) for r, s in zip(records, scores, strict=True) if s >= min_score]
+    best, best_net = (0.95, 0, 0, 0), -1
+    for tau in np.arange(-0.5, 0.96, 0.025):
+        fixed = damage = clean = 0
+        for spun, outcomes in passed:
+            for m, f, _ in outcomes:
+                if m >= tau and f > 0:
+                    fixed += f
+                elif m >= tau and f < 0:
+                    damage -= f
+                    clean -= 0 if spun else f
+        if damage <= max_damage * words and clean <= max_clean * clean_words and fixed - damage > best_net:
+            best, best_net = (float(tau), fixed, damage, clean), fixed - damage
+    return best
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=40, help="documents per configuration")
@@ -254,6 +280,8 @@ def main() -> int:
     ap.add_argument("--restore-min-score", type=float, default=0.7,
                     help="spin score below which restore changes nothing (chosen on the fitting documents: clean "
                          "Wikipedia text then changes <= 0.1 %% of words; see BENCHMARKS.md)")
+    ap.add_argument("--max-clean", type=float, default=0.0007,
+                    help="share of a clean document's words changed, among documents past the gate")
     ap.add_argument("--cache", help="keep decoded records in this (local, never shipped) file to refit fast")
     a = ap.parse_args()
     if not WIKI.exists():
@@ -300,6 +328,12 @@ def main() -> int:
     params = Params(cand_w=[round(float(x), 4) for x in w], keep_w=[round(float(x), 4) for x in kw],
                     threshold=round(tau, 3), restore_min_score=a.restore_min_score)
     params.detect_w = [round(float(x), 4) for x in fit_detector(detect_rows(records, w, kw, tau))]
+    if a.restore_min_score > 0:
+        tau, fixed, damage, clean = pick_gated_threshold(records, w, kw, params.detect_w, a.restore_min_score,
+                                                         a.max_damage, a.max_clean)
+        params.threshold = round(tau, 3)
+        print(f"behind the {a.restore_min_score} gate: margin {tau:.3f} fixes {fixed} words, damages {damage} "
+              f"({clean} in clean documents)")
     # Types with a learned-table entry get weights of their own, fitted on those types alone.
     ex_l = examples_of(records, learned_only=True)
     if ex_l:
