@@ -26,7 +26,7 @@ SUITES: dict[str, dict[str, Any]] = {
     # docs/words: the detect workload (articles cut to `words`); reps: repetitions (medians reported);
     # clean_mb: input sizes for the fast task's memory curve; detect_mb: the same for detect.
     "quick": {"docs": 40, "words": 300, "reps": 1, "clean_mb": [16, 64], "detect_mb": [0.25, 0.5]},
-    "full": {"docs": 240, "words": 400, "reps": 3, "clean_mb": [64, 256, 1024], "detect_mb": [0.5, 1, 2, 4]},
+    "full": {"docs": 720, "words": 400, "reps": 3, "clean_mb": [64, 256, 1024], "detect_mb": [0.5, 1, 2, 4]},
 }
 
 
