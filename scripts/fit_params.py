@@ -327,6 +327,9 @@ def main() -> int:
     tau, fixed, damage = pick_threshold(outcomes, a.max_damage, words)
     params = Params(cand_w=[round(float(x), 4) for x in w], keep_w=[round(float(x), 4) for x in kw],
                     threshold=round(tau, 3), restore_min_score=a.restore_min_score)
+    # With learned tables, thesaurus-only types keep the ungated margin: the gate was chosen for zero-shot
+    # restore, and a table's own rewrites already lift its documents' scores.
+    params.tabled_threshold = round(tau, 3)
     params.detect_w = [round(float(x), 4) for x in fit_detector(detect_rows(records, w, kw, tau))]
     if a.restore_min_score > 0:
         tau, fixed, damage, clean = pick_gated_threshold(records, w, kw, params.detect_w, a.restore_min_score,

@@ -65,6 +65,9 @@ class Params:
     learned_w: list[float] = field(default_factory=list)
     learned_keep_w: list[float] = field(default_factory=list)
     learned_threshold: float = 0.3
+    # The margin for types with no learned entry when learned tables are in use (the spinner's dictionary
+    # is known, so thesaurus-only rewrites need more evidence than zero-shot).
+    tabled_threshold: float = 0.0
     detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, -4.0])
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.

@@ -157,6 +157,8 @@ class Decoder:
         self.lw = np.asarray(params.learned_w or params.cand_w, dtype=np.float64)
         self.lkw = np.asarray(params.learned_keep_w or params.keep_w, dtype=np.float64)
         self.l_threshold = params.learned_threshold if params.learned_w else params.threshold
+        # With a learned table the spinner's own dictionary is known: the thesaurus alone must be surer.
+        self.threshold = max(params.threshold, params.tabled_threshold) if channels else params.threshold
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
@@ -536,7 +538,7 @@ class Decoder:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
         reading = [[f] for f in forms]
         changed: list[int] = []
-        for i, j, d in self.chosen(decisions, self.params.threshold):
+        for i, j, d in self.chosen(decisions, self.threshold):
             reading[i] = d.options[d.best].original.split()
             for k in range(i + 1, j):
                 reading[k] = []
@@ -546,7 +548,7 @@ class Decoder:
     def changes(self, an: Analysis) -> list[Change]:
         out = []
         toks = an.tokens
-        for i, j, d in self.chosen(an.types, self.params.threshold):
+        for i, j, d in self.chosen(an.types, self.threshold):
             s, e = toks[i].start, toks[j - 1].end
             if not d.options[d.best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
