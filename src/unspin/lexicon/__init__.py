@@ -11,6 +11,7 @@ import enum
 import logging
 import os
 import sqlite3
+import struct
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +32,8 @@ RECORD = np.dtype(
     [("orig", "<u4"), ("pos", "u1"), ("src", "u1"), ("sim", "i1")]
     + [(f"rank_{name}", "u1") for name in ("wordnet", "mythes", "moby", "embed", "builtin")]
 )
+# The same layout for the struct module, which unpacks straight to tuples of ints (numpy's tolist is slower).
+_RECORD_STRUCT = struct.Struct("<IBBb5B")
 # Pos codes: thesaurus lemmas are re-inflected like the spun form; FIXED strings are returned as is.
 POS_CODES = {"": 0, "n": 1, "v": 2, "a": 3, "r": 4}
 FIXED = 5
@@ -177,9 +180,10 @@ class Lexicon:
         merged: dict[str, list[float]] = {}
         infl = self._infl
         for key, upos, tags in self._analyse(spun):
+            exact = key == spun
             taken = 0
-            for rec in self._records(key):
-                orig_id, pos, src_all, sim = rec[:4]
+            # Records unpacked by field (RECORD): original id, pos, sources, cosine*127, five rank bytes.
+            for orig_id, pos, src_all, sim, r0, r1, r2, r3, r4 in self._records(key):
                 src = src_all & keep_bits
                 if not src:
                     continue
@@ -189,7 +193,7 @@ class Lexicon:
                         break
                 lemma = words[orig_id]
                 if pos == FIXED:
-                    if key != spun:  # fixed strings answer only the exact surface form
+                    if not exact:  # fixed strings answer only the exact surface form
                         continue
                     forms: tuple[str, ...] = (lemma,)
                 elif upos and pos and pos != upos:
@@ -200,26 +204,41 @@ class Lexicon:
                     forms = infl.get((lemma, pos or upos, tags)) or self._inflect(lemma, pos or upos, tags)
                 if src == src_all:
                     # A rank byte is 0 for every source the record does not name (RECORD): no mask needed.
-                    rank = max(rec[4:9]) / 255.0
+                    rank = max(r0, r1, r2, r3, r4) / 255.0
                 else:
-                    rank = max([r for r, bit in zip(rec[4:9], _RANK_BITS, strict=True) if src & bit] or [0]) / 255.0
+                    ranks = (r0, r1, r2, r3, r4)
+                    rank = max([r for r, bit in zip(ranks, _RANK_BITS, strict=True) if src & bit] or [0]) / 255.0
+                cos = sim / 127.0
                 for form in forms:
                     old = merged.get(form)
                     if old is None:
-                        merged[form] = [src, rank, sim / 127.0]
+                        merged[form] = [src, rank, cos]
                     else:
                         old[0] = int(old[0]) | src
-                        old[1] = max(old[1], rank)
-                        old[2] = max(old[2], sim / 127.0)
+                        if rank > old[1]:
+                            old[1] = rank
+                        if cos > old[2]:
+                            old[2] = cos
         merged.pop(spun, None)
         scored = []
         n_spun = spun.count(" ")
+        zipf = morph.zipf
         for o, (bits, best_rank, best_sim) in merged.items():
-            z = morph.zipf(o)
-            extra = max(0, o.count(" ") - n_spun)
-            scored.append(
-                (-score(int(bits), best_rank, best_sim, z, extra), o, int(bits), best_rank, best_sim, z)
+            z = zipf(o)
+            extra = o.count(" ") - n_spun
+            if extra < 0:
+                extra = 0
+            bits = int(bits)
+            # score(), inlined with the same operations in the same order (so the same floats).
+            value = (
+                (bits & _THESAURI).bit_count()
+                + (2.0 if bits & _TABLES else 0.0)
+                + 1.5 * best_rank
+                + 1.5 * (best_sim if best_sim > 0.0 else 0.0)
+                + 1.25 * z
+                - EXTRA_WORD_PENALTY * extra
             )
+            scored.append((-value, o, bits, best_rank, best_sim, z))
         scored.sort()
         out = [Candidate(o, _SOURCE_OF[b], s, r, z) for _, o, b, r, s, z in scored]
         if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
@@ -268,7 +287,10 @@ class Lexicon:
             got = []
             if row is not None:
                 try:
-                    got = np.frombuffer(zlib.decompress(row[0]), dtype=RECORD).tolist()
+                    data = zlib.decompress(row[0])
+                    if len(data) % _RECORD_STRUCT.size:
+                        np.frombuffer(data, dtype=RECORD)  # raises numpy's ValueError for a torn record
+                    got = list(_RECORD_STRUCT.iter_unpack(data))
                 except (zlib.error, ValueError) as exc:
                     detail = f"entry {key!r} is corrupt ({exc})"
                     raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
