@@ -267,6 +267,10 @@ class Lexicon:
     def _starts(self, prefix: str) -> bool:
         """Does some stored key begin with `prefix` (which ends in a space)? Answered from the key index."""
         hit = self._prefixes.get(prefix)
+        if hit is None and prefix.count(" ") > 1:
+            # A key that begins with "a b c " begins with "a b ": a known miss for the shorter prefix answers.
+            if self._prefixes.get(prefix[: prefix.rindex(" ", 0, -1) + 1]) is False:
+                hit = self._prefixes[prefix] = False
         if hit is None:
             # The keys that begin with "a b " sort from "a b " up to, not including, "a b!" (space + 1).
             hit = self._db.execute(
