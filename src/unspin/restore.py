@@ -35,6 +35,12 @@ SHORTLIST = 12  # candidates scored with full right context, after a cheap first
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
+# Column indices of the static features, looked up once (the row is built per new candidate).
+_SOURCE_COLUMNS = tuple((_F[name], bit) for name, bit in _SOURCE_FEATURES)
+_I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
+    _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
+)
+_I_LEN_DIFF, _I_N_SOURCES, _I_OOV, _I_BIAS = (_F[n] for n in ("len_diff", "n_sources", "oov", "bias"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,18 +509,18 @@ class Decoder:
 
     def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
         r: list[float] = [0.0] * len(CANDIDATE_FEATURES)  # filled as a list: numpy item writes cost more
-        for name, bit in _SOURCE_FEATURES:
-            r[_F[name]] = float(bool(o.sources & bit))
-        r[_F["learned"]] = float(o.learned_p > 0)
-        r[_F["learned_logp"]] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
-        r[_F["rank"]] = o.rank
-        r[_F["similarity"]] = o.similarity
-        r[_F["zipf"]] = o.zipf / 8.0
-        r[_F["zipf_gain"]] = (o.zipf - zs) / 8.0
-        r[_F["len_diff"]] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-        r[_F["n_sources"]] = _POPCOUNT[o.sources & 31] / 2.0
-        r[_F["oov"]] = float(not self._in_lm(o.original)) if o.original else 0.0
-        r[_F["bias"]] = 1.0
+        for i, bit in _SOURCE_COLUMNS:
+            r[i] = float(bool(o.sources & bit))
+        r[_I_LEARNED] = float(o.learned_p > 0)
+        r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
+        r[_I_RANK] = o.rank
+        r[_I_SIMILARITY] = o.similarity
+        r[_I_ZIPF] = o.zipf / 8.0
+        r[_I_ZIPF_GAIN] = (o.zipf - zs) / 8.0
+        r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
+        r[_I_N_SOURCES] = _POPCOUNT[o.sources & 31] / 2.0
+        r[_I_OOV] = float(not self._in_lm(o.original)) if o.original else 0.0
+        r[_I_BIAS] = 1.0
         return np.array(r, dtype=np.float64)
 
     # -- choosing changes -------------------------------------------------------------------------------
