@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -92,10 +93,11 @@ class Option:
     zipf: float = 0.0
     learned_p: float = 0.0
     row: np.ndarray | None = None  # the features that do not depend on context, computed once
-    words: list[str] = field(init=False, repr=False)
+    # A tuple, not a list: a tuple of strings drops out of the garbage collector's lists (options are cached).
+    words: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.words = self.original.split()
+        self.words = tuple(self.original.split())
 
 
 @dataclass
@@ -411,7 +413,7 @@ class Decoder:
         return base
 
     @staticmethod
-    def _tail(model: Any, base: Any, words: list[str], right: list[str], eos: bool, a: Any, b: Any) -> float:
+    def _tail(model: Any, base: Any, words: Sequence[str], right: list[str], eos: bool, a: Any, b: Any) -> float:
         """Log10 probability of `words` + `right` (+ </s>) after the context state `base`, which is left intact."""
         total = 0.0
         cur, out = base, a
@@ -421,7 +423,7 @@ class Decoder:
         return total
 
     @staticmethod
-    def _gains(model: Any, base: Any, spun: list[str], alts: list[list[str]], right: list[str], eos: bool,
+    def _gains(model: Any, base: Any, spun: list[str], alts: list[tuple[str, ...]], right: list[str], eos: bool,
                a: Any, b: Any) -> list[float]:
         """`_tail` of each of `alts` minus `_tail` of `spun` in one context, the same floats with fewer LM lookups.
 
