@@ -171,13 +171,15 @@ class Decoder:
         self._zipf_cache: dict[str, float] = {}
         self._opt_cache: dict[tuple[str, int], list[Option]] = {}
         self._known: dict[str, bool] = {}
+        # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
+        self._comp_cache: dict[str, dict[str, float]] = {}
         self._terms = _term_index(channels)
 
     def memo_size(self) -> int:
-        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known)
+        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache):
             table.clear()
 
     # -- candidates -------------------------------------------------------------------------------------
@@ -193,6 +195,14 @@ class Decoder:
         """
         if not self.channels or " " not in key or key.count(" ") > 2:
             return {}
+        got = self._comp_cache.get(key)
+        if got is None:
+            if len(self._comp_cache) > 100_000:  # every multiword span of a long run passes here
+                self._comp_cache.clear()
+            got = self._comp_cache[key] = self._compose(key)
+        return got
+
+    def _compose(self, key: str) -> dict[str, float]:
         per_word: list[list[tuple[str, float]]] = []
         learned = 0
         for w in key.split(" "):
@@ -240,9 +250,7 @@ class Decoder:
         got = self._opt_cache.get((key, limit))
         if got is None:
             if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
-                self._opt_cache.clear()
-                self._zipf_cache.clear()
-                self._known.clear()
+                self.clear_memo()
             got = self._options(key, limit)
             self._opt_cache[key, limit] = got
         return got
@@ -526,10 +534,10 @@ class Decoder:
         return np.array(r, dtype=np.float64)
 
     # -- choosing changes -------------------------------------------------------------------------------
-    def chosen(self, decisions: list[TypeDecision], threshold: float) -> list[tuple[int, int, TypeDecision]]:
+    def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:
         """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
         proposals = [(d.margin, i, j, d) for d in decisions
-                     if d.best >= 0 and d.margin >= (self.l_threshold if d.learned else threshold)
+                     if d.best >= 0 and d.margin >= (self.l_threshold if d.learned else self.threshold)
                      for (i, j) in d.occurrences]
         proposals.sort(key=lambda p: (-p[0], p[1]))
         taken: set[int] = set()
@@ -546,7 +554,7 @@ class Decoder:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
         reading = [[f] for f in forms]
         changed: list[int] = []
-        for i, j, d in self.chosen(decisions, self.threshold):
+        for i, j, d in self.chosen(decisions):
             reading[i] = d.options[d.best].original.split()
             for k in range(i + 1, j):
                 reading[k] = []
@@ -556,7 +564,7 @@ class Decoder:
     def changes(self, an: Analysis) -> list[Change]:
         out = []
         toks = an.tokens
-        for i, j, d in self.chosen(an.types, self.threshold):
+        for i, j, d in self.chosen(an.types):
             s, e = toks[i].start, toks[j - 1].end
             if not d.options[d.best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
