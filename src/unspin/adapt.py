@@ -29,7 +29,7 @@ import kenlm
 import numpy as np
 
 from .errors import E, UnspinError
-from .learn import ChannelTable, Entry, _inflections
+from .learn import ChannelTable, Entry, _inflections, group_key
 from .params import read_json
 from .restore import LN10, SHORTLIST, Decoder, Option
 from .text import lm_form, sentences, tokenize
@@ -482,11 +482,11 @@ def read_corpus(path: str | os.PathLike[str], text_field: str = "text",
                 if not isinstance(row, dict):
                     raise UnspinError(E.BAD_CORPUS.format(path=path, detail=f"line {n}: not a JSON object"))
                 text = row.get(text_field)
-                group = row.get(group_by) if group_by else ""
+                group = group_key(row.get(group_by)) if group_by else ""
                 if not isinstance(text, str) or group is None:
                     skipped += 1
                     continue
-                yield str(group), text
+                yield group, text
     except (EOFError, OSError, UnicodeDecodeError) as exc:
         raise UnspinError(E.BAD_CORPUS.format(path=path, detail=f"{exc} after line {n}")) from None
     if skipped:

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="store_true", help="add only spin_score, verdict and spans")
     p.add_argument("--channel-dir", metavar="DIR", help="per-group channel tables (groups.json), with --group-by")
     p.add_argument("--group-by", metavar="FIELD", help="apply the table of the group named by this field")
+    p.add_argument("--pool", action="store_true",
+                   help="pool evidence across documents: first estimate the spinner's table from up to 300 documents "
+                        "of IN (of each --group-by group), kept in OUT.pool/, then apply it")
     p.add_argument("--shard-rows", type=int, default=1000, help="rows per resumable output shard")
     p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes or a Ray cluster")
     p.add_argument("--ray-address", metavar="ADDR", help="with --engine ray: cluster to join (default: start one)")
@@ -220,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
                           clean_first=args.clean, html=args.html, channels=tuple(args.channel), lm=args.lm,
                           max_mb=args.max_mb, drop_spun=args.drop_spun, repair=args.repair,
                           keep_field=args.keep_field, tag=args.tag, channel_dir=args.channel_dir,
-                          group_by=args.group_by, shard_rows=args.shard_rows, engine=args.engine,
+                          group_by=args.group_by, pool=args.pool, shard_rows=args.shard_rows, engine=args.engine,
                           ray_address=args.ray_address, worker_mb=args.worker_mb)
         show = args.progress == "on" or (args.progress == "auto" and sys.stderr.isatty())
         bar = ProgressBar(sys.stderr) if show else None

@@ -247,6 +247,13 @@ def read_pairs(path: str | os.PathLike[str]) -> tuple[list[tuple[str, str]], str
 GROUPS_FILE = "groups.json"  # {group value: table file name} inside a channel directory
 
 
+def group_key(value: object) -> str | None:
+    """The name a row's group field gives its group: a string as it is, a number or boolean as JSON, else none."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, int | float | bool) else None
+
+
 def group_table_name(group: str) -> str:
     """A file name for one group's table that is safe on every file system and unique per group value."""
     import hashlib

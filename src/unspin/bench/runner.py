@@ -303,6 +303,42 @@ def job_restore(profile: str, rate: float, loso: bool, per_occurrence: bool, poo
     return res
 
 
+def job_pooled(profile: str, rate: float, loso: bool) -> dict[str, Any]:
+    """`batch --pool`: the evaluation documents' own spinner table estimated from all of them, then applied."""
+    from unspin.adapt import Adapter
+
+    spun = _spin_all(profile, rate, _DOCS["eval"])
+    exclude = PROFILE_SOURCE[profile] if loso else 0
+    res: dict[str, Any] = {"profile": profile, "rate": rate, "loso": loso, "docs": len(spun)}
+    eng = engine(exclude)
+    if eng is None:
+        res["engine"] = "unavailable"
+        return res
+    t0 = time.perf_counter()
+    table = Adapter(eng).adapt([d.spun for d in spun]).table
+    res["adapt_seconds"] = round(time.perf_counter() - t0, 1)
+    res["entries"] = len(table)
+    res.update(_score(spun, _engine_restorer(engine(exclude, True, [table])), _candidate_check(exclude, [table])))
+    return res
+
+
+def job_pooled_clean() -> dict[str, Any]:
+    """`batch --pool` over the clean documents: how many of their words the pooled table changes."""
+    from unspin.adapt import Adapter
+
+    eng = engine()
+    if eng is None:
+        return {"engine": "unavailable"}
+    table = Adapter(eng).adapt([d.text for d in _DOCS["clean"]]).table
+    restorer = _engine_restorer(engine(0, True, [table]))
+    changed = words = 0
+    for d in _DOCS["clean"]:
+        c, w = M.clean_changes(d.text, restorer(d.text)[0])
+        changed, words = changed + c, words + w
+    return {"docs": len(_DOCS["clean"]), "entries": len(table), "words": words, "changed_words": changed,
+            "changed_share": round(changed / max(words, 1), 5)}
+
+
 def job_clean() -> dict[str, Any]:
     eng = engine()
     restorer = identity if eng is None else _engine_restorer(eng)
@@ -621,6 +657,7 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     jobs: list[tuple[str, tuple[Any, ...]]] = [
         ("job_clean", ()),
         ("job_clean_news", ()),
+        ("job_pooled_clean", ()),
     ]
     for p in PROFILES:
         for rate in cfg["rates"]:
@@ -632,6 +669,7 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
         if cfg["pool_compare"]:
             jobs.append(("job_restore", (p, 0.15, False, False, False)))
         jobs += [("job_detect", (p, 0.15, False)), ("job_detect", (p, 0.15, True))]
+        jobs += [("job_pooled", (p, 0.15, False)), ("job_pooled", (p, 0.15, True))]
     jobs += [("job_learn", (p, cfg["learn_sizes"])) for p in cfg["learn_profiles"]]
     if TORTURED.exists():
         jobs.append(("job_tortured", (cfg["tortured"],)))
@@ -656,6 +694,8 @@ def run(suite: str = "quick", out: Path | None = None) -> dict[str, Any]:
     results["detect"] = [r for name, _, r in done if name == "job_detect"]
     results["clean_news"] = next(r for name, _, r in done if name == "job_clean_news")
     results["learn"] = [r for name, _, r in done if name == "job_learn"]
+    results["pooled"] = [r for name, _, r in done if name == "job_pooled"]
+    results["pooled_clean"] = next(r for name, _, r in done if name == "job_pooled_clean")
     results["tortured"] = next((r for name, _, r in done if name == "job_tortured"), {"skipped": f"{TORTURED} absent"})
     _say("throughput, start-up and memory (alone on the machine)")
     results["throughput"] = job_throughput(cfg["throughput_words"])
@@ -770,6 +810,34 @@ def markdown(results: dict[str, Any]) -> str:
     if "docs" in cn:
         lines += ["", f"Clean BBC news, {cn['docs']} other documents: {_f(100 * cn['flagged'], 1)} % scored ≥ 0.5 "
                   f"({_f(100 * cn['flagged_at_0.9'], 1)} % ≥ 0.9), mean score {_f(cn['mean_score'])}.", ""]
+    if results.get("pooled"):
+        pc = results.get("pooled_clean", {})
+        lines += [
+            "",
+            "## Pooling across documents (`batch --pool`)",
+            "",
+            "The evaluation documents of each row go through `adapt` together (the spinner's table estimated from "
+            "them alone), then each is restored with that table: what `batch --pool` does with a corpus from one "
+            "spinner.",
+            "",
+            "| profile | rate | variant | docs | entries | NER | recall | damage | per document alone |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        alone = {(r["profile"], r["rate"], r["loso"]): r for r in results["restore"]
+                 if r["pool"] and not r["per_occurrence"]}
+        for r in results["pooled"]:
+            if "net_error_reduction" not in r:
+                continue
+            a = alone.get((r["profile"], r["rate"], r["loso"]), {})
+            lines.append(
+                f"| {r['profile']} | {r['rate']:.2f} | {'LOSO' if r['loso'] else 'in-lexicon'} | {r['docs']} | "
+                f"{r['entries']} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | {_f(r['damage'], 4)} | "
+                f"{_f(a.get('net_error_reduction'))} |"
+            )
+        if "changed_share" in pc:
+            lines += ["", f"Clean documents pooled the same way ({pc['docs']} documents, {pc['entries']} entries): "
+                      f"{pc['changed_words']} of {pc['words']} words changed ({_f(100 * pc['changed_share'], 3)} %).",
+                      ""]
     lines += [
         "",
         "## Learning a spinner (`unspin learn` on N spun/original document pairs)",

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from ..errors import E, UnspinError
+from ..learn import group_key, read_channel_dir
 from .readers import Record
 from .writers import to_json
 
@@ -42,6 +43,7 @@ class BatchConfig:
     tag: bool = False  # add only score, verdict and spans
     channel_dir: str | None = None
     group_by: str | None = None
+    pool: bool = False  # estimate each group's table from the input first (pool.py)
     shard_rows: int = 1000
     engine: str = "local"  # or "ray"
     ray_address: str | None = None
@@ -60,7 +62,11 @@ class BatchConfig:
             raise UnspinError(E.BAD_OPTION.format(detail="choose one of --repair and --tag"))
         if self.drop_spun is not None and not 0.0 <= self.drop_spun <= 1.0:
             raise UnspinError(E.BAD_OPTION.format(detail="--drop-spun takes a probability between 0 and 1"))
-        if bool(self.channel_dir) != bool(self.group_by):
+        if self.pool and self.task == "clean":
+            raise UnspinError(E.BAD_OPTION.format(detail="--pool needs --task restore or detect"))
+        if self.pool and self.channel_dir:
+            raise UnspinError(E.BAD_OPTION.format(detail="--pool builds the group tables itself: drop --channel-dir"))
+        if bool(self.channel_dir) != bool(self.group_by) and not self.pool:
             raise UnspinError(E.BAD_OPTION.format(detail="--channel-dir and --group-by go together"))
         if self.task == "clean" and self.channel_dir:
             raise UnspinError(E.BAD_OPTION.format(detail="--channel-dir needs --task restore or detect"))
@@ -136,7 +142,6 @@ class Worker:
         self._groups: dict[str, Any] = {}
         self._engines: OrderedDict[str, Any] = OrderedDict()
         if cfg.channel_dir:
-            from ..learn import read_channel_dir
 
             self._groups = read_channel_dir(cfg.channel_dir)
 
@@ -149,8 +154,7 @@ class Worker:
             self._base = Engine(channels=list(self.cfg.channels), lm=self.cfg.lm)
         if not self.cfg.group_by:
             return self._base
-        g = row.get(self.cfg.group_by)
-        key = g if isinstance(g, str) else (json.dumps(g) if isinstance(g, int | float | bool) else None)
+        key = group_key(row.get(self.cfg.group_by))
         if key is None or key not in self._groups:
             return self._base  # rows of unknown groups use no group table
         eng = self._engines.get(key)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import E, UnspinError
 from .batch import BatchConfig, BatchStats, Outcome, Worker
-from .readers import FileError, Record, Source, input_files
+from .readers import FileError, Record, Source, fingerprint, input_files
 from .writers import JsonlSink, ShardWriter, assemble, out_format
 
 log = logging.getLogger("unspin")
@@ -42,6 +42,8 @@ def run(inp: str, out: str, cfg: BatchConfig, progress: Progress | None = None) 
         raise UnspinError(E.BAD_OPTION.format(detail="standard output takes JSON Lines only"))
     _preflight(cfg)
     sources = [Source(f, cfg.text_field) for f in input_files(inp)]
+    if cfg.pool:
+        cfg = _pooled(inp, out, cfg, sources)
     stats = BatchStats()
     feed = _Feed(sources, cfg, stats)
     t0 = time.perf_counter()
@@ -99,6 +101,22 @@ def _preflight(cfg: BatchConfig) -> None:
         from ..learn import read_channel_dir
 
         read_channel_dir(cfg.channel_dir)
+
+
+def _pooled(inp: str, out: str, cfg: BatchConfig, sources: list[Source]) -> BatchConfig:
+    """The config with each group's pooled table (see pool.py); standard output keeps them in a temporary dir."""
+    from . import pool
+
+    if inp == "-":
+        raise UnspinError(E.BAD_OPTION.format(detail="--pool reads IN twice: give a file, not standard input"))
+    if out != "-":
+        return pool.prepare(sources, cfg, pool.pool_dir(out))
+    import atexit
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="unspin-pool-")
+    atexit.register(shutil.rmtree, tmp, True)
+    return pool.prepare(sources, cfg, tmp)
 
 
 class _Feed:
@@ -165,7 +183,7 @@ class _Parts:
         self.ext = ".parquet" if cfg.out_format == "parquet" else ".jsonl"
         self.manifest = {
             "unspin_batch": 1,
-            "inputs": [_fingerprint(s.path) for s in sources],
+            "inputs": [fingerprint(s.path) for s in sources],
             "options": cfg.fingerprint(),
         }
         mpath = os.path.join(self.dir, "manifest.json")
@@ -227,13 +245,6 @@ class _Parts:
         fmt = "parquet" if self.ext == ".parquet" else "jsonl"
         assemble([self.shard_path(k) for k in range(shards)], self.out, fmt)
         shutil.rmtree(self.dir)
-
-
-def _fingerprint(path: str) -> list[Any]:
-    if path == "-":
-        return ["-"]
-    st = os.stat(path)
-    return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
 
 
 # --- mappers: chunks in, outcomes out, in the same order ------------------------------------------

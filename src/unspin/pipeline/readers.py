@@ -71,6 +71,14 @@ def input_files(inp: str) -> list[str]:
     return [inp]
 
 
+def fingerprint(path: str) -> list[Any]:
+    """What identifies an input file's content for a resumed run: its path, size and modification time."""
+    if path == "-":
+        return ["-"]
+    st = os.stat(path)
+    return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+
+
 class Source:
     """One input file; `records()` streams it and `tell()` says how many of its bytes were consumed."""
 
