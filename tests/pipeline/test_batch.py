@@ -253,3 +253,20 @@ def test_batch_pool_refuses_what_it_cannot_do(tmp_path):
     p = run_cli("batch", str(src), "-", "--task", "restore", "--pool")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["unspin"]["text"]
+
+
+def test_batch_pool_leaves_a_clean_corpus_as_the_plain_run_does(tmp_path):
+    if not (SHARED / "corpora" / "wikipedia-en").exists():
+        pytest.skip("shared corpora absent")
+    from unspin.bench import runner
+
+    _, wiki = runner.load_docs()
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": d.text}) + "\n" for d in wiki[:12]), encoding="utf-8")
+    plain, pooled = tmp_path / "plain.jsonl", tmp_path / "pooled.jsonl"
+    assert run_cli("batch", str(src), str(plain), "--task", "restore", "--workers", "2").returncode == 0
+    p = run_cli("batch", str(src), str(pooled), "--task", "restore", "--workers", "2", "--pool")
+    assert p.returncode == 0, p.stderr
+    manifest = json.loads((tmp_path / "pooled.jsonl.pool" / "manifest.json").read_text())
+    assert manifest["groups"][""]["applied"] is False and manifest["groups"][""]["docs"] == 12
+    assert pooled.read_bytes() == plain.read_bytes()

@@ -305,7 +305,7 @@ def job_restore(profile: str, rate: float, loso: bool, per_occurrence: bool, poo
 
 def job_pooled(profile: str, rate: float, loso: bool) -> dict[str, Any]:
     """`batch --pool`: the evaluation documents' own spinner table estimated from all of them, then applied."""
-    from unspin.adapt import Adapter
+    from unspin.pipeline.pool import pooled_table
 
     spun = _spin_all(profile, rate, _DOCS["eval"])
     exclude = PROFILE_SOURCE[profile] if loso else 0
@@ -315,28 +315,29 @@ def job_pooled(profile: str, rate: float, loso: bool) -> dict[str, Any]:
         res["engine"] = "unavailable"
         return res
     t0 = time.perf_counter()
-    table = Adapter(eng).adapt([d.spun for d in spun]).table
-    res["adapt_seconds"] = round(time.perf_counter() - t0, 1)
-    res["entries"] = len(table)
-    res.update(_score(spun, _engine_restorer(engine(exclude, True, [table])), _candidate_check(exclude, [table])))
+    got = pooled_table(eng, [d.spun for d in spun])
+    res["pool_seconds"] = round(time.perf_counter() - t0, 1)
+    res.update(got.summary())
+    tables = [got.table] if got.table is not None else []
+    res.update(_score(spun, _engine_restorer(engine(exclude, True, tables)), _candidate_check(exclude, tables)))
     return res
 
 
 def job_pooled_clean() -> dict[str, Any]:
     """`batch --pool` over the clean documents: how many of their words the pooled table changes."""
-    from unspin.adapt import Adapter
+    from unspin.pipeline.pool import pooled_table
 
     eng = engine()
     if eng is None:
         return {"engine": "unavailable"}
-    table = Adapter(eng).adapt([d.text for d in _DOCS["clean"]]).table
-    restorer = _engine_restorer(engine(0, True, [table]))
+    got = pooled_table(eng, [d.text for d in _DOCS["clean"]])
+    restorer = _engine_restorer(engine(0, True, [got.table]) if got.table is not None else eng)
     changed = words = 0
     for d in _DOCS["clean"]:
         c, w = M.clean_changes(d.text, restorer(d.text)[0])
         changed, words = changed + c, words + w
-    return {"docs": len(_DOCS["clean"]), "entries": len(table), "words": words, "changed_words": changed,
-            "changed_share": round(changed / max(words, 1), 5)}
+    share = round(changed / max(words, 1), 5)
+    return {**got.summary(), "words": words, "changed_words": changed, "changed_share": share}
 
 
 def job_clean() -> dict[str, Any]:
@@ -820,8 +821,8 @@ def markdown(results: dict[str, Any]) -> str:
             "them alone), then each is restored with that table: what `batch --pool` does with a corpus from one "
             "spinner.",
             "",
-            "| profile | rate | variant | docs | entries | NER | recall | damage | per document alone |",
-            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| profile | rate | variant | docs | scored spun | entries | NER | recall | damage | per document alone |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         alone = {(r["profile"], r["rate"], r["loso"]): r for r in results["restore"]
                  if r["pool"] and not r["per_occurrence"]}
@@ -831,13 +832,15 @@ def markdown(results: dict[str, Any]) -> str:
             a = alone.get((r["profile"], r["rate"], r["loso"]), {})
             lines.append(
                 f"| {r['profile']} | {r['rate']:.2f} | {'LOSO' if r['loso'] else 'in-lexicon'} | {r['docs']} | "
-                f"{r['entries']} | **{_f(r['net_error_reduction'])}** | {_f(r['recall'])} | {_f(r['damage'], 4)} | "
+                f"{_f(r['spun_share'], 2)} | {r['entries']} | **{_f(r['net_error_reduction'])}** | "
+                f"{_f(r['recall'])} | {_f(r['damage'], 4)} | "
                 f"{_f(a.get('net_error_reduction'))} |"
             )
         if "changed_share" in pc:
-            lines += ["", f"Clean documents pooled the same way ({pc['docs']} documents, {pc['entries']} entries): "
-                      f"{pc['changed_words']} of {pc['words']} words changed ({_f(100 * pc['changed_share'], 3)} %).",
-                      ""]
+            lines += ["", f"Clean documents pooled the same way ({pc['docs']} documents, "
+                      f"{_f(100 * pc['spun_share'], 1)} % scored as spun, table applied: {pc['applied']}, "
+                      f"{pc['entries']} entries): {pc['changed_words']} of {pc['words']} words changed "
+                      f"({_f(100 * pc['changed_share'], 3)} %).", ""]
     lines += [
         "",
         "## Learning a spinner (`unspin learn` on N spun/original document pairs)",

@@ -13,17 +13,24 @@ import logging
 import os
 import shutil
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batch import BatchConfig
 from .readers import FileError, Source, fingerprint
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..learn import ChannelTable
 
 log = logging.getLogger("unspin")
 
 # Per group: adapt's learning curves level off after ~300 documents, and its damage grows beyond (BENCHMARKS.md).
 POOL_DOCS = 300
+# A group needs this share of its documents scored as spun (detect >= 0.5) to get a table: clean corpora score
+# 3-16 % (BENCHMARKS.md, false alarms), a corpus a spinner wrote at 15 % mostly 60-93 %.
+MIN_SPUN_SHARE = 0.3
 POOLED_TABLE = "pooled.tsv"
 MANIFEST = "manifest.json"
 
@@ -34,42 +41,71 @@ def pool_dir(out: str) -> str:
 
 def prepare(sources: list[Source], cfg: BatchConfig, directory: str) -> BatchConfig:
     """The config that applies the pooled tables in `directory`, estimating them first unless already there."""
-    from ..learn import read_channel_dir
-
     d = Path(directory)
-    manifest = {"inputs": [fingerprint(s.path) for s in sources], "options": _options(cfg)}
+    manifest: dict[str, Any] = {"inputs": [fingerprint(s.path) for s in sources], "options": _options(cfg)}
     done = _read_manifest(d)
     if done is not None and done.get("inputs") == manifest["inputs"] and done.get("options") == manifest["options"]:
         log.info("batch --pool: reusing the tables in %s", d)
+        manifest = done
     else:
         if d.exists():
             shutil.rmtree(d)
-        _estimate(sources, cfg, d)
+        manifest["groups"] = _estimate(sources, cfg, d)
         tmp = d / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, d / MANIFEST)  # written last: a run killed before this point estimates again
     if cfg.group_by:
-        read_channel_dir(d)
         return replace(cfg, channel_dir=str(d))
-    return replace(cfg, channels=(*cfg.channels, str(d / POOLED_TABLE)))
+    if manifest["groups"].get("", {}).get("applied"):
+        return replace(cfg, channels=(*cfg.channels, str(d / POOLED_TABLE)))
+    return cfg
 
 
-def _estimate(sources: list[Source], cfg: BatchConfig, d: Path) -> None:
+@dataclass
+class Pooled:
+    """A group's pooled table, or None when the group does not look spun, and why."""
+
+    table: ChannelTable | None
+    docs: int
+    spun_share: float  # share of the documents that detect scores >= 0.5
+
+    def summary(self) -> dict[str, Any]:
+        return {"docs": self.docs, "spun_share": round(self.spun_share, 4), "applied": self.table is not None,
+                "entries": len(self.table) if self.table is not None else 0}
+
+
+def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pooled:
+    """Estimate the spinner table of `texts` (adapt), unless too few of them look spun for it to be one's output.
+
+    Pooling a clean corpus finds "rewrites" all the same (rare words next to the common ones they resemble);
+    a group where fewer than MIN_SPUN_SHARE of the documents score as spun gets no table.
+    """
     from ..adapt import Adapter
+
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        return Pooled(None, 0, 0.0)
+    share = sum(engine.detect(t).spin_score >= 0.5 for t in texts) / len(texts)
+    if share < MIN_SPUN_SHARE:
+        log.info("batch --pool: %s: %.0f %% of %d documents look spun: no table", name, 100 * share, len(texts))
+        return Pooled(None, len(texts), share)
+    return Pooled(Adapter(engine).adapt(texts, name=name).table, len(texts), share)
+
+
+def _estimate(sources: list[Source], cfg: BatchConfig, d: Path) -> dict[str, Any]:
     from ..engine import Engine
     from ..learn import write_channel_dir
 
     texts = _samples(sources, cfg)
-    adapter = Adapter(Engine(channels=list(cfg.channels), lm=cfg.lm))
-    tables = {}
-    for group in sorted(texts):
-        rep = adapter.adapt(texts[group], name=group or "pooled")
-        tables[group] = rep.table
+    engine = Engine(channels=list(cfg.channels), lm=cfg.lm)
+    got = {group: pooled_table(engine, texts[group], name=group or "pooled") for group in sorted(texts)}
     d.mkdir(parents=True, exist_ok=True)
+    tables = {g: p.table for g, p in got.items() if p.table is not None}
     if cfg.group_by:
         write_channel_dir(tables, d)
-    else:
+    elif "" in tables:
         tables[""].save(d / POOLED_TABLE)
+    return {g: p.summary() for g, p in got.items()}
 
 
 def _samples(sources: list[Source], cfg: BatchConfig) -> dict[str, list[str]]:
@@ -112,7 +148,8 @@ def _row(payload: str | dict[str, Any]) -> dict[str, Any] | None:
 def _options(cfg: BatchConfig) -> dict[str, Any]:
     """What decides the tables: the text each group contributes and the models that read it."""
     return {"text_field": cfg.text_field, "group_by": cfg.group_by, "clean_first": cfg.clean_first,
-            "html": cfg.html, "channels": list(cfg.channels), "lm": cfg.lm, "docs": POOL_DOCS}
+            "html": cfg.html, "channels": list(cfg.channels), "lm": cfg.lm, "docs": POOL_DOCS,
+            "min_spun_share": MIN_SPUN_SHARE}
 
 
 def _read_manifest(d: Path) -> dict[str, Any] | None:
