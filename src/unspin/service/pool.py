@@ -28,7 +28,7 @@ TASKS = ("clean", "detect", "restore", "trace")
 # A short spun text run once at start-up, so that the first user request does not pay for paging in the models.
 WARMUP = "The inventory market fell after the White Home spoke about the brand-new regulation."
 START_TIMEOUT = 300.0
-MEMO_ENTRIES = 200_000
+MEMO_ENTRIES = 100_000
 
 
 class Problem(Exception):
