@@ -109,3 +109,11 @@ def test_hyphenated_rewrites_are_one_entry():
     table = learn_pairs([("The red-hot phone sold well-known items.", "The new phone sold well-known goods.")])
     assert table.get("red - hot")[0].original == "new"
     assert not table.get("red") and not table.get("hot")
+
+
+def test_merged_rewrites_stay_within_the_phrase_limit():
+    # Merging "certainly make use of" with the next deletion ("brand -" of "brand-new") would pass MAX_PHRASE
+    # words and lose both rewrites: each is kept on its own instead.
+    got = [p for p in align("It will certainly make use of the brand-new rules.", "It will use the new rules.")
+           if p[0] != p[1]]
+    assert ("certainly make use of", "use") in got

@@ -126,6 +126,7 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             and merged[-1][2] - merged[-1][1] == 1
             and merged[-2][0] != "equal"
             and (merged[-2][2] - merged[-2][1]) != (merged[-2][4] - merged[-2][3])
+            and i2 - merged[-2][1] <= MAX_PHRASE  # past that the merged pair would be dropped: keep the parts
         ):
             eq = merged.pop()
             prev = merged.pop()
