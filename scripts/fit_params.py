@@ -173,7 +173,7 @@ def _job(args: tuple) -> list[dict]:
     return out
 
 
-def fit_logit(examples: list, n_feat: int, n_keep: int, l2: float = 1e-3) -> tuple:
+def fit_logit(examples: list, n_feat: int, n_keep: int, l2: float = 1e-3, theta0: np.ndarray | None = None) -> tuple:
     """Maximise the conditional log-likelihood of the gold option per type (L-BFGS, L2)."""
     from scipy.optimize import minimize
 
@@ -203,7 +203,8 @@ def fit_logit(examples: list, n_feat: int, n_keep: int, l2: float = 1e-3) -> tup
         g = np.concatenate([X.T @ p_opt - gold_sum_x, K.T @ p_keep - gold_sum_k])
         return nll / n + 0.5 * l2 * theta @ theta, g / n + l2 * theta
 
-    theta0 = np.concatenate([np.asarray(Params().cand_w, dtype=float), np.zeros(n_keep)])
+    if theta0 is None:
+        theta0 = np.concatenate([np.asarray(Params().cand_w, dtype=float), np.zeros(n_keep)])
     res = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return res.x[:n_feat], res.x[n_feat:], -float(res.fun)
 

@@ -83,4 +83,37 @@ def test_a_phrase_list_table_keeps_its_kind_and_does_not_reinflect(tmp_path):
     assert back.kind == "phrases" and back.entries == table.entries
     pairs = learn_pairs([("The guy was capturing photos.", "The man was shooting photos.")])
     pairs.save(tmp_path / "p.tsv")
-    assert ChannelTable.load(tmp_path / "p.tsv").kind == "pairs"
+    assert ChannelTable.load(tmp_path / "p.tsv").kind == "aligned"  # counts of rewrites seen in text pairs
+    # A table saved without a kind line (adapt's, or one learned before "aligned" existed) is "pairs".
+    lines = (tmp_path / "p.tsv").read_text(encoding="utf-8").split("\n")
+    (tmp_path / "old.tsv").write_text("\n".join(x for x in lines if not x.startswith("# kind:")), encoding="utf-8")
+    assert ChannelTable.load(tmp_path / "old.tsv").kind == "pairs"
+
+
+def test_aligned_tables_count_sightings_and_mark_inflection_guesses(tmp_path):
+    pairs = [("Police were capturing the suspect. Capturing it took hours.",
+              "Police were shooting the suspect. Capturing it took hours."),
+             ("The broadcasting went out.", "The video went out.")]
+    table = learn_pairs(pairs)
+    (seen,) = table.get("capturing")
+    assert (seen.count, seen.prob, seen.seen) == (1.0, 0.5, 2.0)  # rewritten once, kept once
+    guess = table.get("captured")[0]
+    assert guess.original == "shot" and guess.count == 0 and guess.seen == 0  # from the lemma, never seen
+    # A form the pairs show rewritten keeps its own rewrites only, not guesses from its other inflections.
+    assert [e.original for e in table.get("broadcasting")] == ["video"]
+    table.save(tmp_path / "t.tsv")
+    assert ChannelTable.load(tmp_path / "t.tsv").entries == table.entries
+
+
+def test_hyphenated_rewrites_are_one_entry():
+    table = learn_pairs([("The red-hot phone sold well-known items.", "The new phone sold well-known goods.")])
+    assert table.get("red - hot")[0].original == "new"
+    assert not table.get("red") and not table.get("hot")
+
+
+def test_merged_rewrites_stay_within_the_phrase_limit():
+    # Merging "certainly make use of" with the next deletion ("brand -" of "brand-new") would pass MAX_PHRASE
+    # words and lose both rewrites: each is kept on its own instead.
+    got = [p for p in align("It will certainly make use of the brand-new rules.", "It will use the new rules.")
+           if p[0] != p[1]]
+    assert ("certainly make use of", "use") in got

@@ -91,3 +91,17 @@ def test_learned_words_compose_into_phrase_candidates(engine):
     assert "include choice" not in originals
     # One learned word alone composes nothing: that is the single-word entry's job.
     assert not dec._composed("include the")
+
+
+def test_a_learned_hyphenated_rewrite_is_undone_and_written_back_with_its_hyphen():
+    from unspin import Engine, learn_pairs
+
+    table = learn_pairs([("They sell a red-hot phone and a sparkling laptop.",
+                          "They sell a new phone and a brand-new laptop.")] * 3)
+    text = "The firm showed a red-hot tablet and a sparkling watch."
+    res = Engine(channels=[table]).restore(text)
+    assert "a new tablet" in res.text and "a brand-new watch" in res.text
+    assert apply_changes(text, res.changes) == res.text
+    # A table without hyphenated keys leaves hyphenated words alone as before.
+    assert "well-known" in Engine(channels=[learn_pairs([("a big home", "a big house")])]).restore(
+        "The well-known home is big.").text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import E, UnspinError
-from .text import lm_form, tokenize
+from .text import Token, lm_form, tokenize
 
 log = logging.getLogger("unspin")
 
@@ -30,8 +30,9 @@ class Entry:
 
     spun: str
     original: str
-    count: float
+    count: float  # times the rewrite was seen; 0 for a guess from another inflection of the same lemmas
     prob: float  # P(original | spun was seen), including the times `spun` stood for itself
+    seen: float = -1.0  # times the spun form was seen in the pairs, rewritten or not (-1: not recorded)
 
 
 @dataclass
@@ -41,7 +42,8 @@ class ChannelTable:
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     name: str = "learned"
     # "phrases" for a phrase list (fixed terms such as "deep learning", which the decoder generalises word
-    # by word through the thesaurus), "pairs" for text pairs and adapt's estimates.
+    # by word through the thesaurus), "aligned" for text pairs (counts of rewrites actually seen), "pairs" for
+    # adapt's estimates (and tables saved before the "aligned" kind existed).
     kind: str = "pairs"
 
     @property
@@ -60,10 +62,12 @@ class ChannelTable:
             if self.kind != "pairs":
                 f.write(f"{_KIND}{self.kind}\n")
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
-            w.writerow(["spun", "original", "count", "prob"])
+            seen = any(e.seen >= 0 for v in self.entries.values() for e in v)
+            w.writerow(["spun", "original", "count", "prob", *(["seen"] if seen else [])])
             for key in sorted(self.entries):
                 for e in self.entries[key]:
-                    w.writerow([e.spun, e.original, f"{e.count:g}", f"{e.prob:.4f}"])
+                    row = [e.spun, e.original, f"{e.count:g}", f"{e.prob:.4f}"]
+                    w.writerow([*row, f"{e.seen:g}"] if seen else row)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ChannelTable:
@@ -81,7 +85,8 @@ class ChannelTable:
         table: dict[str, list[Entry]] = defaultdict(list)
         try:
             for r in csv.DictReader(lines, delimiter="\t"):
-                table[r["spun"]].append(Entry(r["spun"], r["original"], float(r["count"]), float(r["prob"])))
+                table[r["spun"]].append(Entry(r["spun"], r["original"], float(r["count"]), float(r["prob"]),
+                                              float(r.get("seen") or -1.0)))
         except (KeyError, TypeError, ValueError, csv.Error) as exc:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
         for v in table.values():
@@ -90,7 +95,19 @@ class ChannelTable:
 
 
 def _words(text: str) -> list[str]:
-    return [lm_form(t.text) for t in tokenize(text) if t.is_word or t.text[0].isdigit()]
+    """The LM forms of the words and numbers of `text`, and the hyphens inside words ("red - hot")."""
+    toks = tokenize(text)
+    out = []
+    for k, t in enumerate(toks):
+        if t.is_word or t.text[0].isdigit():
+            out.append(lm_form(t.text))
+        elif t.text == "-" and 0 < k < len(toks) - 1 and _joined(toks[k - 1], t, toks[k + 1]):
+            out.append("-")  # a spinner's hyphenated synonym is one rewrite, keyed as the decoder reads it
+    return out
+
+
+def _joined(left: Token, hyphen: Token, right: Token) -> bool:
+    return left.end == hyphen.start and hyphen.end == right.start and left.is_word and right.is_word
 
 
 def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
@@ -109,6 +126,7 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             and merged[-1][2] - merged[-1][1] == 1
             and merged[-2][0] != "equal"
             and (merged[-2][2] - merged[-2][1]) != (merged[-2][4] - merged[-2][3])
+            and i2 - merged[-2][1] <= MAX_PHRASE  # past that the merged pair would be dropped: keep the parts
         ):
             eq = merged.pop()
             prev = merged.pop()
@@ -158,7 +176,9 @@ def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> Channel
                 kept[a] += 1
             else:
                 rewrites[a, b] += 1
-    return _table(rewrites, kept, min_count)
+    table = _table(rewrites, kept, min_count)
+    table.kind = "aligned"
+    return table
 
 
 def learn_phrases(pairs: Iterable[tuple[str, str]]) -> ChannelTable:
@@ -191,18 +211,24 @@ def _table(rewrites: Counter[tuple[str, str]], kept: Counter[str], min_count: in
            inflect: bool = True) -> ChannelTable:
     direct: dict[tuple[str, str], float] = {k: float(v) for k, v in rewrites.items() if v >= min_count}
     general: dict[tuple[str, str], float] = {}
+    # A form the pairs show rewritten has its own counts: lemma-level guesses would only dilute them
+    # ("broadcasting" -> "video" seen 29 times gains nothing from "videos" and "videoing").
+    rewritten = {a for a, _ in direct}
     for (a, b), n in direct.items():
         for ga, gb in _inflections(a, b) if inflect else ():
-            if (ga, gb) not in direct:
+            if (ga, gb) not in direct and ga not in rewritten:
                 general[ga, gb] = general.get((ga, gb), 0.0) + 0.5 * n  # seen only via its lemma: half weight
     totals: dict[str, float] = defaultdict(float)
+    seen: Counter[str] = Counter(kept)
     merged = {**general, **direct}
     for (a, _), x in merged.items():
         totals[a] += x
+    for (a, _), x in rewrites.items():
+        seen[a] += x
     table: dict[str, list[Entry]] = defaultdict(list)
     for (a, b), x in merged.items():
-        n = x
-        table[a].append(Entry(a, b, n, n / (totals[a] + kept[a])))
+        count = x if (a, b) in direct else 0.0
+        table[a].append(Entry(a, b, count, x / (totals[a] + kept[a]), float(seen[a])))
     for v in table.values():
         v.sort(key=lambda e: -e.prob)
     log.info("learned %d rewrites of %d spun forms", sum(map(len, table.values())), len(table))

@@ -34,6 +34,16 @@ CANDIDATE_FEATURES = (
     "bias",
 )
 KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
+# Columns added for types with an option from a table learned from aligned pairs (`learn_pairs`); their
+# weights follow those of CANDIDATE_FEATURES in aligned_w and those of KEEP_FEATURES in aligned_keep_w.
+ALIGNED_KEEP_FEATURES = (
+    "log_stay",  # log share of the spun form's sightings in the pairs where it stood for itself (0 if unseen)
+    "log1p_seen",  # log(1 + sightings of the spun form in the pairs)
+)
+ALIGNED_FEATURES = (
+    "log1p_count",  # log(1 + times the rewrite was seen)
+    "inflected",  # 1 for a rewrite guessed from another inflection of the same lemmas (the form was not seen)
+)
 DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "bias")
 
 
@@ -65,6 +75,11 @@ class Params:
     learned_w: list[float] = field(default_factory=list)
     learned_keep_w: list[float] = field(default_factory=list)
     learned_threshold: float = 0.3
+    # Types with an option from a table learned from aligned pairs: CANDIDATE_FEATURES + ALIGNED_FEATURES,
+    # and KEEP_FEATURES + ALIGNED_KEEP_FEATURES. Empty: decide them like any learned type.
+    aligned_w: list[float] = field(default_factory=list)
+    aligned_keep_w: list[float] = field(default_factory=list)
+    aligned_threshold: float = 0.3
     # The margin for types with no learned entry when learned tables are in use (the spinner's dictionary
     # is known, so thesaurus-only rewrites need more evidence than zero-shot).
     tabled_threshold: float = 0.0
@@ -86,6 +101,10 @@ class Params:
         shapes = (len(p.cand_w), len(p.keep_w), len(p.detect_w))
         learned_ok = not p.learned_w or (len(p.learned_w), len(p.learned_keep_w)) == (
             len(CANDIDATE_FEATURES), len(KEEP_FEATURES))
+        aligned_ok = not p.aligned_w or (len(p.aligned_w), len(p.aligned_keep_w)) == (
+            len(CANDIDATE_FEATURES) + len(ALIGNED_FEATURES), len(KEEP_FEATURES) + len(ALIGNED_KEEP_FEATURES))
+        if not aligned_ok:  # an older feature set: aligned-table types fall back to the learned weights
+            p.aligned_w, p.aligned_keep_w = [], []
         if shapes != (len(CANDIDATE_FEATURES), len(KEEP_FEATURES), len(DETECT_FEATURES)) or not learned_ok:
             return cls()  # weights of another feature set: the defaults are safer than a misaligned vector
         return p
@@ -94,5 +113,7 @@ class Params:
         data = asdict(self)
         data["candidate_features"] = list(CANDIDATE_FEATURES)
         data["keep_features"] = list(KEEP_FEATURES)
+        data["aligned_features"] = list(ALIGNED_FEATURES)
+        data["aligned_keep_features"] = list(ALIGNED_KEEP_FEATURES)
         data["detect_features"] = list(DETECT_FEATURES)
         Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

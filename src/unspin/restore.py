@@ -92,6 +92,9 @@ class Option:
     similarity: float = 0.0
     zipf: float = 0.0
     learned_p: float = 0.0
+    # Times an aligned table (`learn_pairs`) saw this rewrite (0: guessed from another inflection); -1 for
+    # thesaurus, adapt and phrase-list options.
+    learned_n: float = -1.0
     row: np.ndarray | None = None  # the features that do not depend on context, computed once
     # A tuple, not a list: a tuple of strings drops out of the garbage collector's lists (options are cached).
     words: tuple[str, ...] = field(init=False, repr=False)
@@ -112,6 +115,9 @@ class TypeDecision:
     posterior: np.ndarray  # (1 + len(options)): keep first
     best: int  # index into options, or -1 for keep
     learned: bool = False  # decided with the learned-table weights
+    aligned: bool = False  # decided with the aligned-table weights
+    # (ALIGNED_FEATURES per option, ALIGNED_KEEP_FEATURES) when an option comes from an aligned table.
+    extra: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def p_spun(self) -> float:
@@ -165,6 +171,10 @@ class Decoder:
         self.lw = np.asarray(params.learned_w or params.cand_w, dtype=np.float64)
         self.lkw = np.asarray(params.learned_keep_w or params.keep_w, dtype=np.float64)
         self.l_threshold = params.learned_threshold if params.learned_w else params.threshold
+        # Tables learned from aligned pairs count real rewrites: their types have weights of their own.
+        self.aw = np.asarray(params.aligned_w, dtype=np.float64) if params.aligned_w else None
+        self.akw = np.asarray(params.aligned_keep_w, dtype=np.float64)
+        self.a_threshold = params.aligned_threshold
         # With a learned table the spinner's own dictionary is known: the thesaurus alone must be surer.
         self.threshold = max(params.threshold, params.tabled_threshold) if channels else params.threshold
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
@@ -174,6 +184,8 @@ class Decoder:
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
         self._terms = _term_index(channels)
+        # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
+        self._hyphens = any(" - " in k for c in channels for k in c.entries)
 
     def memo_size(self) -> int:
         return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
@@ -258,9 +270,11 @@ class Decoder:
     def _options(self, key: str, limit: int) -> list[Option]:
         found: dict[str, Option] = {}
         for table in self.channels:
+            aligned = table.kind == "aligned"
             for e in table.get(key):
                 if e.original != key and e.original not in found:
-                    found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original))
+                    found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original),
+                                               learned_n=e.count if aligned else -1.0)
         for phrase, p in self._composed(key).items():
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
@@ -304,6 +318,10 @@ class Decoder:
             for j in range(i + 1, min(n, i + self.max_words)):
                 t = tokens[j]
                 gap = text[tokens[j - 1].end : t.start]
+                if (self._hyphens and t.text == "-" and not gap and j + 1 < n and tokens[j + 1].is_word
+                        and t.end == tokens[j + 1].start):
+                    key = key + " -"  # inside a hyphenated word: learned tables key "red-hot" as "red - hot"
+                    continue
                 if not t.is_word or "\n" in gap or (gap and not gap.isspace()):
                     break
                 key = key + " " + forms[j]
@@ -387,7 +405,8 @@ class Decoder:
                     pre += list(map(score, repeat(base), firsts, repeat(st_a)))
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
-            pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
+            # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
+            pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5 or o.learned_n >= 0]] = np.inf
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
             opts = [opts[c] for c in sorted(keep_idx)]
         alt_words = [o.words for o in opts]
@@ -398,13 +417,36 @@ class Decoder:
         feats = self._features(key, opts, gains, len(occ))
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
         learned = bool(feats[:, _F["learned"]].any())
-        cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
-        scores = np.concatenate(([keep @ ckw], feats @ cw))
+        extra = self._aligned_columns(key, opts)
+        aligned = extra is not None and self.aw is not None
+        if aligned and extra is not None and self.aw is not None:
+            opt_x, keep_x = extra
+            nc, nk = len(CANDIDATE_FEATURES), len(keep)
+            scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
+                                     feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
+        else:
+            cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
+            scores = np.concatenate(([keep @ ckw], feats @ cw))
         scores -= scores.max()
         post = np.exp(scores)
         post /= post.sum()
         best = int(np.argmax(post)) - 1
-        return TypeDecision(key, occ, opts, feats, keep, post, best, learned)
+        return TypeDecision(key, occ, opts, feats, keep, post, best, learned, aligned, extra)
+
+    def _aligned_columns(self, key: str, opts: list[Option]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
+
+        How often a rewrite was seen says how far to trust its probability (one sighting in one document, or
+        forty), and the share of the form's sightings left as they were is the prior that it was not spun.
+        """
+        if not any(o.learned_n >= 0 for o in opts):
+            return None
+        opt_x = np.array([[math.log1p(max(o.learned_n, 0.0)), float(o.learned_n == 0)] for o in opts])
+        entries = [e for c in self.channels if c.kind == "aligned" for e in c.get(key)]
+        seen = max((e.seen for e in entries), default=0.0)
+        spun_p = sum(e.prob for e in entries if e.count > 0 and e.original != key)
+        keep_x = np.array([math.log(max(1.0 - spun_p, 0.01)) if seen > 0 else 0.0, math.log1p(max(seen, 0.0))])
+        return opt_x, keep_x
 
     @staticmethod
     def left_state(model: Any, left: list[str], bos: bool) -> Any:
@@ -537,7 +579,7 @@ class Decoder:
     def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:
         """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
         proposals = [(d.margin, i, j, d) for d in decisions
-                     if d.best >= 0 and d.margin >= (self.l_threshold if d.learned else self.threshold)
+                     if d.best >= 0 and d.margin >= self._threshold_of(d)
                      for (i, j) in d.occurrences]
         proposals.sort(key=lambda p: (-p[0], p[1]))
         taken: set[int] = set()
@@ -549,6 +591,11 @@ class Decoder:
             out.append((i, j, d))
         out.sort(key=lambda x: x[0])
         return out
+
+    def _threshold_of(self, d: TypeDecision) -> float:
+        if d.aligned:
+            return self.a_threshold
+        return self.l_threshold if d.learned else self.threshold
 
     def _apply_reading(self, forms: list[str], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
@@ -571,10 +618,17 @@ class Decoder:
                     e += 1
             spun = an.text[s:e]
             order = np.argsort(-d.posterior[1:])
-            alts = [match_case_phrase(d.options[k].original, spun) for k in order
+            alts = [self._written(d.options[k].original, spun) for k in order
                     if k != d.best and d.posterior[k + 1] >= 0.01][:5]
-            original = match_case_phrase(d.options[d.best].original, spun)
+            original = self._written(d.options[d.best].original, spun)
             out.append(Change(s + an.offset, e + an.offset, spun, original, d.p_best, alts))
+        return out
+
+    def _written(self, original: str, spun: str) -> str:
+        """`original` as it goes into the text: in the case pattern of `spun`, hyphenated words joined again."""
+        out = match_case_phrase(original, spun)
+        if self._hyphens and " - " in out:  # a learned table's hyphenated word, in LM form ("red - hot")
+            out = out.replace(" - ", "-")
         return out
 
 
