@@ -33,6 +33,7 @@ from .learn import ChannelTable, Entry, _inflections
 from .params import read_json
 from .restore import LN10, SHORTLIST, Decoder, Option
 from .text import lm_form, sentences, tokenize
+from .trace.signature import FUNCTION_WORDS
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -61,6 +62,8 @@ OPTION_FEATURES = (
     "missing_pos",  # missing * pos_share: the missing word that also fits the contexts
     "best_lm",  # 1 for the option with the highest lm_mean of its type
     "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
+    "contained",  # a word of the spun phrase itself ("state of war" <- "war": thesauri list such pairs)
+    "balance",  # Poisson log-likelihood ratio of the type's count if o's expected occurrences went to it
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
@@ -76,7 +79,8 @@ class AdaptParams:
     """Weights of the type-level logit over {kept, spun from an unlisted word, each candidate original}."""
 
     option_w: list[float] = field(default_factory=lambda: [
-        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -4.0])
+        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0,
+        0.0, -4.0])
     keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
     other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
     min_prob: float = MIN_PROB
@@ -248,7 +252,13 @@ class Adapter:
     # -- evidence ----------------------------------------------------------------------------------------
     def _options(self, key: str) -> list[Option]:
         opts = self.decoder.options(key, self.engine.params.max_candidates)
-        extra = self._extra.get(key)
+        extra = self._extra.get(key, [])
+        if " " in key:
+            # The decoder never reads a phrase as one of its own words (spinners swap words, they do not add
+            # modifiers), but thesauri list "state of war" for "war": a spinner that used it leaves the phrase
+            # over-represented and the word missing outside it, which the corpus shows.
+            extra = extra + [Option(w, 0, 0.0, 0.0, self._zipf(w)) for w in dict.fromkeys(key.split())
+                             if w.isalpha() and len(w) > 2 and w not in FUNCTION_WORDS and self.decoder._in_lm(w)]
         if extra:
             have = {o.original for o in opts}
             opts = opts + [o for o in extra if o.original not in have]
@@ -313,9 +323,21 @@ class Adapter:
     def _count(self, phrase: str) -> int:
         return self._unigrams.get(phrase, 0) if " " not in phrase else self._phrases.get(phrase, 0)
 
-    def _anomaly(self, phrase: str) -> float:
-        """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented."""
-        return max(-6.0, min(6.0, math.log((self._count(phrase) + 1.0) / (self._expected(phrase) + 1.0))))
+    def _anomaly(self, phrase: str, inside: str = "") -> float:
+        """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented.
+
+        With `inside`, the occurrences of `phrase` within the phrase `inside` are not counted.
+        """
+        count = self._count(phrase)
+        if inside:
+            count = max(0, count - self._count(inside) * inside.split().count(phrase))
+        return max(-6.0, min(6.0, math.log((count + 1.0) / (self._expected(phrase) + 1.0))))
+
+    def _balance(self, spun: str, original: str) -> float:
+        """log P(count of spun | it also took original's expected occurrences) - log P(count | it did not)."""
+        c = self._count(spun)
+        e_s, e_o = self._expected(spun) + 0.5, self._expected(original)
+        return max(-10.0, min(10.0, c * math.log((e_s + e_o) / e_s) - e_o)) / 4.0
 
     def _phrase_counts(self, docs: list[_Doc], types: list[TypeEvidence]) -> None:
         want: dict[int, set[str]] = defaultdict(set)
@@ -397,7 +419,8 @@ class Adapter:
         for c, o in enumerate(opts):
             r = rows[c]
             r[f["zipf_gain"]] = (o.zipf - zs) / 8.0
-            r[f["missing"]] = self._anomaly(o.original)
+            contained = n_spun > 1 and o.original in t.key.split()
+            r[f["missing"]] = self._anomaly(o.original, t.key if contained else "")
             r[f["n_sources"]] = bin(o.sources & 31).count("1") / 2.0
             r[f["rank"]] = o.rank
             r[f["similarity"]] = o.similarity
@@ -405,7 +428,9 @@ class Adapter:
             r[f["oov"]] = float(not self.decoder._in_lm(o.original)) if o.original else 0.0
             r[f["builtin"]] = float(bool(o.sources & 16))
             r[f["embed"]] = float(bool(o.sources & 8))
-            r[f["corpus"]] = float(o.sources == 0)
+            r[f["corpus"]] = float(o.sources == 0 and not contained)
+            r[f["contained"]] = float(contained)
+            r[f["balance"]] = self._balance(t.key, o.original)
             r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
             r[f["bias"]] = 1.0
         over = self._anomaly(t.key)
