@@ -7,8 +7,10 @@ corpus, the language-model evidence of all its occurrences (up to a cap) is pool
 from the lexicon, joined with the frequency anomalies of both sides against clean English (wordfreq), and a
 conditional logit fitted on simulated spinners (`data/adapt.json`, `scripts/fit_adapt.py`) turns that into
 P(original | spun form). A second round re-scores every type with the confident rewrites applied to its
-contexts (hard EM: the contexts of a spun word are themselves spun). The probabilities are the table's `prob`
-column, what the decoder weighs a learned entry by; forms that look kept get no entry.
+contexts (hard EM: the contexts of a spun word are themselves spun), and, since a spinner's dictionary is a
+function, no longer counts an original as missing where other forms already confidently account for it. The
+probabilities are the table's `prob` column, what the decoder weighs a learned entry by; forms that look kept
+get no entry.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ OPTION_FEATURES = (
     "best_lm",  # 1 for the option with the highest lm_mean of its type
     "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
     "contained",  # a word of the spun phrase itself ("state of war" <- "war": thesauri list such pairs)
-    "balance",  # Poisson log-likelihood ratio of the type's count if o's expected occurrences went to it
+    "balance",  # how far the expected counts of the type and o together are from the type's count
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
@@ -159,7 +161,8 @@ class Adapter:
     """Estimates channel tables from unpaired spun documents with an engine's lexicon and language model."""
 
     def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
-                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True) -> None:
+                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True,
+                 explain_away: bool = True) -> None:
         from .engine import Engine
 
         self.engine = engine if engine is not None else Engine()
@@ -170,6 +173,7 @@ class Adapter:
         self.max_occurrences = max_occurrences
         self.rounds = rounds
         self.corpus_candidates = corpus_candidates
+        self.explain_away = explain_away
         self._unigrams: Counter[str] = Counter()
         self._phrases: Counter[str] = Counter()
         self._n_words = 1
@@ -182,6 +186,8 @@ class Adapter:
         t0 = time.perf_counter()
         docs, types = self.evidence(texts)
         for r in range(self.rounds):
+            if r > 0 and self.explain_away:
+                self._explain_away(types)
             self.decide(types)
             if r + 1 < self.rounds and not self._reread(docs, types):
                 break
@@ -323,21 +329,49 @@ class Adapter:
     def _count(self, phrase: str) -> int:
         return self._unigrams.get(phrase, 0) if " " not in phrase else self._phrases.get(phrase, 0)
 
-    def _anomaly(self, phrase: str, inside: str = "") -> float:
+    def _anomaly(self, phrase: str, inside: str = "", extra: float = 0.0) -> float:
         """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented.
 
-        With `inside`, the occurrences of `phrase` within the phrase `inside` are not counted.
+        With `inside`, the occurrences of `phrase` within the phrase `inside` are not counted; `extra`
+        occurrences are added (those other spun forms already account for).
         """
-        count = self._count(phrase)
+        count: float = self._count(phrase)
         if inside:
             count = max(0, count - self._count(inside) * inside.split().count(phrase))
-        return max(-6.0, min(6.0, math.log((count + 1.0) / (self._expected(phrase) + 1.0))))
+        return max(-6.0, min(6.0, math.log((count + extra + 1.0) / (self._expected(phrase) + 1.0))))
+
+    def _explain_away(self, types: list[TypeEvidence]) -> None:
+        """A missing word explains one spun form: count the occurrences other forms confidently claim as its own.
+
+        A spinner's dictionary is a function, so an original that went missing because it became "state of war"
+        is no evidence that "conflict" stood for it too.
+        """
+        f = {name: i for i, name in enumerate(OPTION_FEATURES)}
+        claims: dict[str, float] = defaultdict(float)
+        for t in types:
+            for k, o in enumerate(t.options):
+                p = float(t.posterior[k + 2])
+                if p >= 0.5:
+                    claims[o] += p * t.count
+        for t in types:
+            for k, o in enumerate(t.options):
+                p = float(t.posterior[k + 2])
+                other = claims.get(o, 0.0) - (p * t.count if p >= 0.5 else 0.0)
+                if other < 0.5:
+                    continue
+                inside = t.key if " " in t.key and o in t.key.split() else ""
+                row = t.option_rows[k]
+                row[f["missing"]] = self._anomaly(o, inside, other)
+                row[f["missing_pos"]] = row[f["missing"]] * row[f["pos_share"]]
 
     def _balance(self, spun: str, original: str) -> float:
-        """log P(count of spun | it also took original's expected occurrences) - log P(count | it did not)."""
-        c = self._count(spun)
-        e_s, e_o = self._expected(spun) + 0.5, self._expected(original)
-        return max(-10.0, min(10.0, c * math.log((e_s + e_o) / e_s) - e_o)) / 4.0
+        """-|log((expected count of spun + expected count of original + 1) / (count of spun + 1))|, at least -6.
+
+        A spinner moves all of an original's occurrences to its spun form: the two expected counts together
+        should explain what the corpus holds of the form, neither far more nor far less.
+        """
+        total = self._expected(spun) + self._expected(original) + 1.0
+        return max(-6.0, -abs(math.log(total / (self._count(spun) + 1.0))))
 
     def _phrase_counts(self, docs: list[_Doc], types: list[TypeEvidence]) -> None:
         want: dict[int, set[str]] = defaultdict(set)
@@ -386,7 +420,10 @@ class Adapter:
                         pre[c] += tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
                 # The corpus may be missing a word entirely: keep the candidates it lacks in the shortlist.
                 pre += np.array([0.5 * max(0.0, -self._anomaly(o.original)) for o in opts])
-                keep_idx = sorted(np.argsort(-pre, kind="stable")[:SHORTLIST])
+                # A phrase's own words are scored beyond the shortlist: they read well in its contexts by design.
+                own = [c for c, o in enumerate(opts) if o.original in spun_words]
+                rest = [c for c in np.argsort(-pre, kind="stable") if c not in own][:SHORTLIST]
+                keep_idx = sorted(rest) + own
                 opts = [opts[c] for c in keep_idx]
             elif rescore:
                 by_name = {o.original: o for o in opts}
