@@ -161,3 +161,15 @@ def test_params_round_trip(tmp_path):
     p = AdaptParams.load()
     p.save(tmp_path / "a.json")
     assert AdaptParams.load(tmp_path / "a.json") == p
+
+
+def test_a_phrase_can_stand_for_one_of_its_own_words(loso_engine):
+    """Thesauri list "state of war" for "war": adapt offers the phrase's content words, and counts them outside it."""
+    ad = Adapter(loso_engine)
+    ad.evidence(["The state of war went on. The state of war ended in a state of war. Peace came."])
+    originals = [o.original for o in ad._options("state of war")]
+    assert "war" in originals and "state" in originals and "of" not in originals
+    # "war" occurs three times, all inside the phrase: outside it, it is missing.
+    assert ad._count("war") == 3
+    assert ad._anomaly("war", inside="state of war") < ad._anomaly("war")
+    assert -6.0 <= ad._balance("state of war", "war") <= 0.0

@@ -7,8 +7,10 @@ corpus, the language-model evidence of all its occurrences (up to a cap) is pool
 from the lexicon, joined with the frequency anomalies of both sides against clean English (wordfreq), and a
 conditional logit fitted on simulated spinners (`data/adapt.json`, `scripts/fit_adapt.py`) turns that into
 P(original | spun form). A second round re-scores every type with the confident rewrites applied to its
-contexts (hard EM: the contexts of a spun word are themselves spun). The probabilities are the table's `prob`
-column, what the decoder weighs a learned entry by; forms that look kept get no entry.
+contexts (hard EM: the contexts of a spun word are themselves spun), and, since a spinner's dictionary is a
+function, no longer counts an original as missing where other forms already confidently account for it. The
+probabilities are the table's `prob` column, what the decoder weighs a learned entry by; forms that look kept
+get no entry.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .learn import ChannelTable, Entry, _inflections, group_key
 from .params import read_json
 from .restore import LN10, SHORTLIST, Decoder, Option
 from .text import lm_form, sentences, tokenize
+from .trace.signature import FUNCTION_WORDS
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -61,6 +64,8 @@ OPTION_FEATURES = (
     "missing_pos",  # missing * pos_share: the missing word that also fits the contexts
     "best_lm",  # 1 for the option with the highest lm_mean of its type
     "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
+    "contained",  # a word of the spun phrase itself ("state of war" <- "war": thesauri list such pairs)
+    "balance",  # how far the expected counts of the type and o together are from the type's count
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
@@ -76,7 +81,8 @@ class AdaptParams:
     """Weights of the type-level logit over {kept, spun from an unlisted word, each candidate original}."""
 
     option_w: list[float] = field(default_factory=lambda: [
-        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -4.0])
+        0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0,
+        0.0, -4.0])
     keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
     other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
     min_prob: float = MIN_PROB
@@ -155,7 +161,8 @@ class Adapter:
     """Estimates channel tables from unpaired spun documents with an engine's lexicon and language model."""
 
     def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
-                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True) -> None:
+                 max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True,
+                 explain_away: bool = True) -> None:
         from .engine import Engine
 
         self.engine = engine if engine is not None else Engine()
@@ -166,6 +173,7 @@ class Adapter:
         self.max_occurrences = max_occurrences
         self.rounds = rounds
         self.corpus_candidates = corpus_candidates
+        self.explain_away = explain_away
         self._unigrams: Counter[str] = Counter()
         self._phrases: Counter[str] = Counter()
         self._n_words = 1
@@ -178,6 +186,8 @@ class Adapter:
         t0 = time.perf_counter()
         docs, types = self.evidence(texts)
         for r in range(self.rounds):
+            if r > 0 and self.explain_away:
+                self._explain_away(types)
             self.decide(types)
             if r + 1 < self.rounds and not self._reread(docs, types):
                 break
@@ -248,7 +258,13 @@ class Adapter:
     # -- evidence ----------------------------------------------------------------------------------------
     def _options(self, key: str) -> list[Option]:
         opts = self.decoder.options(key, self.engine.params.max_candidates)
-        extra = self._extra.get(key)
+        extra = self._extra.get(key, [])
+        if " " in key:
+            # The decoder never reads a phrase as one of its own words (spinners swap words, they do not add
+            # modifiers), but thesauri list "state of war" for "war": a spinner that used it leaves the phrase
+            # over-represented and the word missing outside it, which the corpus shows.
+            extra = extra + [Option(w, 0, 0.0, 0.0, self._zipf(w)) for w in dict.fromkeys(key.split())
+                             if w.isalpha() and len(w) > 2 and w not in FUNCTION_WORDS and self.decoder._in_lm(w)]
         if extra:
             have = {o.original for o in opts}
             opts = opts + [o for o in extra if o.original not in have]
@@ -313,9 +329,49 @@ class Adapter:
     def _count(self, phrase: str) -> int:
         return self._unigrams.get(phrase, 0) if " " not in phrase else self._phrases.get(phrase, 0)
 
-    def _anomaly(self, phrase: str) -> float:
-        """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented."""
-        return max(-6.0, min(6.0, math.log((self._count(phrase) + 1.0) / (self._expected(phrase) + 1.0))))
+    def _anomaly(self, phrase: str, inside: str = "", extra: float = 0.0) -> float:
+        """log((observed + 1) / (expected in clean English + 1)), clipped: < 0 missing, > 0 over-represented.
+
+        With `inside`, the occurrences of `phrase` within the phrase `inside` are not counted; `extra`
+        occurrences are added (those other spun forms already account for).
+        """
+        count: float = self._count(phrase)
+        if inside:
+            count = max(0, count - self._count(inside) * inside.split().count(phrase))
+        return max(-6.0, min(6.0, math.log((count + extra + 1.0) / (self._expected(phrase) + 1.0))))
+
+    def _explain_away(self, types: list[TypeEvidence]) -> None:
+        """A missing word explains one spun form: count the occurrences other forms confidently claim as its own.
+
+        A spinner's dictionary is a function, so an original that went missing because it became "state of war"
+        is no evidence that "conflict" stood for it too.
+        """
+        f = {name: i for i, name in enumerate(OPTION_FEATURES)}
+        claims: dict[str, float] = defaultdict(float)
+        for t in types:
+            for k, o in enumerate(t.options):
+                p = float(t.posterior[k + 2])
+                if p >= 0.5:
+                    claims[o] += p * t.count
+        for t in types:
+            for k, o in enumerate(t.options):
+                p = float(t.posterior[k + 2])
+                other = claims.get(o, 0.0) - (p * t.count if p >= 0.5 else 0.0)
+                if other < 0.5:
+                    continue
+                inside = t.key if " " in t.key and o in t.key.split() else ""
+                row = t.option_rows[k]
+                row[f["missing"]] = self._anomaly(o, inside, other)
+                row[f["missing_pos"]] = row[f["missing"]] * row[f["pos_share"]]
+
+    def _balance(self, spun: str, original: str) -> float:
+        """-|log((expected count of spun + expected count of original + 1) / (count of spun + 1))|, at least -6.
+
+        A spinner moves all of an original's occurrences to its spun form: the two expected counts together
+        should explain what the corpus holds of the form, neither far more nor far less.
+        """
+        total = self._expected(spun) + self._expected(original) + 1.0
+        return max(-6.0, -abs(math.log(total / (self._count(spun) + 1.0))))
 
     def _phrase_counts(self, docs: list[_Doc], types: list[TypeEvidence]) -> None:
         want: dict[int, set[str]] = defaultdict(set)
@@ -364,7 +420,10 @@ class Adapter:
                         pre[c] += tail(model, base, o.original.split(), [], False, st_a, st_b) - ref
                 # The corpus may be missing a word entirely: keep the candidates it lacks in the shortlist.
                 pre += np.array([0.5 * max(0.0, -self._anomaly(o.original)) for o in opts])
-                keep_idx = sorted(np.argsort(-pre, kind="stable")[:SHORTLIST])
+                # A phrase's own words are scored beyond the shortlist: they read well in its contexts by design.
+                own = [c for c, o in enumerate(opts) if o.original in spun_words]
+                rest = [c for c in np.argsort(-pre, kind="stable") if c not in own][:SHORTLIST]
+                keep_idx = sorted(rest) + own
                 opts = [opts[c] for c in keep_idx]
             elif rescore:
                 by_name = {o.original: o for o in opts}
@@ -397,7 +456,8 @@ class Adapter:
         for c, o in enumerate(opts):
             r = rows[c]
             r[f["zipf_gain"]] = (o.zipf - zs) / 8.0
-            r[f["missing"]] = self._anomaly(o.original)
+            contained = n_spun > 1 and o.original in t.key.split()
+            r[f["missing"]] = self._anomaly(o.original, t.key if contained else "")
             r[f["n_sources"]] = bin(o.sources & 31).count("1") / 2.0
             r[f["rank"]] = o.rank
             r[f["similarity"]] = o.similarity
@@ -405,7 +465,9 @@ class Adapter:
             r[f["oov"]] = float(not self.decoder._in_lm(o.original)) if o.original else 0.0
             r[f["builtin"]] = float(bool(o.sources & 16))
             r[f["embed"]] = float(bool(o.sources & 8))
-            r[f["corpus"]] = float(o.sources == 0)
+            r[f["corpus"]] = float(o.sources == 0 and not contained)
+            r[f["contained"]] = float(contained)
+            r[f["balance"]] = self._balance(t.key, o.original)
             r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
             r[f["bias"]] = 1.0
         over = self._anomaly(t.key)
