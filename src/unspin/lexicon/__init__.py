@@ -124,7 +124,9 @@ class Lexicon:
         self._recs: dict[str, list[tuple[int, ...]]] = {}
         self._cache: dict[tuple[str, int], list[Candidate]] = {}
         self._keys: dict[str, bool] = {}
-        self._prefixes: dict[str, bool] = {}
+        # The multiword keys and their word prefixes (each ending in a space), read once on first use (a few MB,
+        # tens of ms): the lattice asks about every n-gram it meets and most are rejected without a query.
+        self._index: tuple[frozenset[str], frozenset[str]] | None = None
         self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -140,11 +142,11 @@ class Lexicon:
     def memo_size(self) -> int:
         """Entries held in the memo tables (they grow with the vocabulary seen)."""
         morph = self._m.memo_size() if self._m is not None else 0
-        tables = (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl)
+        tables = (self._recs, self._cache, self._keys, self._analyses, self._infl)
         return sum(len(t) for t in tables) + morph
 
     def clear_memo(self) -> None:
-        for table in (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl):
+        for table in (self._recs, self._cache, self._keys, self._analyses, self._infl):
             table.clear()
         if self._m is not None:
             self._m.clear_memo()
@@ -159,8 +161,9 @@ class Lexicon:
                 # The lattice asks about every word and word n-gram it meets: bound what a long run remembers.
                 self._keys.clear()
                 self._analyses.clear()
-                self._prefixes.clear()
-            hit = self._may_start(spun) and any(self._has(key) for key, _, _ in self._analyse(spun))
+            # The surface form is the first reading (_analyse), and a stored key starts like itself.
+            hit = self._has(spun) or (
+                self._may_start(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
             self._keys[spun] = hit
         return hit
 
@@ -265,24 +268,30 @@ class Lexicon:
         return any(self._starts(first + " " + inner) for first in firsts)
 
     def _starts(self, prefix: str) -> bool:
-        """Does some stored key begin with `prefix` (which ends in a space)? Answered from the key index."""
-        hit = self._prefixes.get(prefix)
-        if hit is None and prefix.count(" ") > 1:
-            # A key that begins with "a b c " begins with "a b ": a known miss for the shorter prefix answers.
-            if self._prefixes.get(prefix[: prefix.rindex(" ", 0, -1) + 1]) is False:
-                hit = self._prefixes[prefix] = False
-        if hit is None:
-            # The keys that begin with "a b " sort from "a b " up to, not including, "a b!" (space + 1).
-            hit = self._db.execute(
-                "SELECT 1 FROM entry WHERE key >= ? AND key < ? LIMIT 1", (prefix, prefix[:-1] + "!")
-            ).fetchone() is not None
-            self._prefixes[prefix] = hit
-        return hit
+        """Does some stored key begin with `prefix` (which ends in a space)?"""
+        return prefix in self._key_index()[1]
 
     def _has(self, key: str) -> bool:
+        if " " in key:
+            return key in self._key_index()[0]
         if key in self._recs:
             return bool(self._recs[key])
         return self._db.execute("SELECT 1 FROM entry WHERE key = ?", (key,)).fetchone() is not None
+
+    def _key_index(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._index is None:
+            try:
+                keys = frozenset(k for (k,) in self._db.execute("SELECT key FROM entry WHERE key GLOB '* *'"))
+            except sqlite3.DatabaseError as exc:
+                raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=f"keys unreadable ({exc})")) from exc
+            prefixes = set()
+            for k in keys:
+                i = k.find(" ")
+                while i >= 0:
+                    prefixes.add(k[: i + 1])
+                    i = k.find(" ", i + 1)
+            self._index = (keys, frozenset(prefixes))
+        return self._index
 
     def _records(self, key: str) -> list[tuple[int, ...]]:
         got = self._recs.get(key)
