@@ -234,8 +234,7 @@ class Decoder:
         if not by_first:
             return {}
         per_word = [{w, *(e.original for table in self.channels for e in table.get(w)),
-                     *(c.original for c in self.lexicon.candidates(w, exclude=Source(self.exclude),
-                                                                   limit=TERM_CANDIDATES))}
+                     *(c[0] for c in self.lexicon.ranked(w, self.exclude, TERM_CANDIDATES))}
                     for w in spun]
         out: dict[str, float] = {}
         for first in per_word[0]:
@@ -265,14 +264,14 @@ class Decoder:
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
         spun = key.split(" ")
-        for c in self.lexicon.candidates(key, exclude=Source(self.exclude), limit=limit)[:limit]:
-            if c.original == key or (" " in key and _drops_words(c.original, spun, int(c.sources))):
+        for original, bits, rank, similarity, zipf in self.lexicon.ranked(key, self.exclude, limit)[:limit]:
+            if original == key or (" " in key and _drops_words(original, spun, bits)):
                 continue
-            opt = found.get(c.original)
+            opt = found.get(original)
             if opt is None:
-                found[c.original] = Option(c.original, int(c.sources), c.rank, c.similarity, c.zipf)
+                found[original] = Option(original, bits, rank, similarity, zipf)
             else:
-                opt.sources, opt.rank, opt.similarity = int(c.sources), c.rank, c.similarity
+                opt.sources, opt.rank, opt.similarity = bits, rank, similarity
         return list(found.values())
 
     def _zipf(self, phrase: str) -> float:

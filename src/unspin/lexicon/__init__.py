@@ -122,7 +122,7 @@ class Lexicon:
         self._words: list[str] | None = None
         self._m: Morph | None = None
         self._recs: dict[str, list[tuple[int, ...]]] = {}
-        self._cache: dict[tuple[str, int], list[Candidate]] = {}
+        self._cache: dict[tuple[str, int], list[tuple[str, int, float, float, float]]] = {}
         self._keys: dict[str, bool] = {}
         # The multiword keys and their word prefixes (each ending in a space), read once on first use (a few MB,
         # tens of ms): the lattice asks about every n-gram it meets and most are rejected without a query.
@@ -173,6 +173,13 @@ class Lexicon:
         With `limit`, only the best `limit` stored records of each reading are expanded (records are stored
         best first), which is what makes lookups cheap when the caller keeps the top few anyway.
         """
+        return [Candidate(o, _SOURCE_OF[b], s, r, z) for o, b, r, s, z in self.ranked(spun, exclude, limit)]
+
+    def ranked(
+        self, spun: str, exclude: Source | int = NO_SOURCE, limit: int | None = None
+    ) -> list[tuple[str, int, float, float, float]]:
+        """`candidates` as memoised (original, source bits, rank, similarity, zipf) tuples, for hot loops."""
+        # Plain tuples: cheaper to build than Candidates, and the garbage collector stops tracking them.
         ck = (spun, int(exclude) | ((limit or 0) << 16))
         cached = self._cache.get(ck)
         if cached is not None:
@@ -243,7 +250,7 @@ class Lexicon:
             )
             scored.append((-value, o, bits, best_rank, best_sim, z))
         scored.sort()
-        out = [Candidate(o, _SOURCE_OF[b], s, r, z) for _, o, b, r, s, z in scored]
+        out = [(o, b, r, s, z) for _, o, b, r, s, z in scored]
         if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
             self._cache.clear()
             self._recs.clear()
