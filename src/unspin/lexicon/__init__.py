@@ -124,9 +124,9 @@ class Lexicon:
         self._recs: dict[str, list[tuple[int, ...]]] = {}
         self._cache: dict[tuple[str, int], list[tuple[str, int, float, float, float]]] = {}
         self._keys: dict[str, bool] = {}
-        # The multiword keys and their word prefixes (each ending in a space), read once on first use (a few MB,
-        # tens of ms): the lattice asks about every n-gram it meets and most are rejected without a query.
-        self._index: tuple[frozenset[str], frozenset[str]] | None = None
+        # The multiword keys, read once on first use (a few MB, tens of ms): the lattice asks about every
+        # n-gram it meets, and most are rejected without a query.
+        self._phrases: frozenset[str] | None = None
         self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -161,9 +161,9 @@ class Lexicon:
                 # The lattice asks about every word and word n-gram it meets: bound what a long run remembers.
                 self._keys.clear()
                 self._analyses.clear()
-            # The surface form is the first reading (_analyse), and a stored key starts like itself.
+            # The surface form is the first reading (_analyse); the others need its lemmas, and rarely match.
             hit = self._has(spun) or (
-                self._may_start(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
+                self._may_read_as_key(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
             self._keys[spun] = hit
         return hit
 
@@ -261,44 +261,35 @@ class Lexicon:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _may_start(self, spun: str) -> bool:
-        """False when no stored key starts like a reading of the phrase `spun`, so none can be one.
+    def _may_read_as_key(self, spun: str) -> bool:
+        """False when no reading of `spun` (_analyse) can be a stored key, found without its tags.
 
-        Every reading keeps the words between the two ends and changes at most one end word (the first to a
-        lemma of it, or the last), so each begins with the first word or a lemma of it, the inner words, a space.
+        A phrase's readings change its first or its last word to a lemma of it, so each is one of these strings.
         """
         if " " not in spun:
             return True
-        words = spun.split(" ")
-        inner = "".join(w + " " for w in words[1:-1])
-        firsts = [words[0], *(lemma for lemmas in self._morph().lemmas(words[0]).values() for lemma in lemmas)]
-        return any(self._starts(first + " " + inner) for first in firsts)
-
-    def _starts(self, prefix: str) -> bool:
-        """Does some stored key begin with `prefix` (which ends in a space)?"""
-        return prefix in self._key_index()[1]
+        phrases = self._phrases_index()
+        i, j = spun.index(" "), spun.rindex(" ")
+        lemmas = self._morph().lemmas
+        rest, stem = spun[i:], spun[: j + 1]
+        return any(lemma + rest in phrases for found in lemmas(spun[:i]).values() for lemma in found) or any(
+            stem + lemma in phrases for found in lemmas(spun[j + 1 :]).values() for lemma in found)
 
     def _has(self, key: str) -> bool:
         if " " in key:
-            return key in self._key_index()[0]
+            return key in self._phrases_index()
         if key in self._recs:
             return bool(self._recs[key])
         return self._db.execute("SELECT 1 FROM entry WHERE key = ?", (key,)).fetchone() is not None
 
-    def _key_index(self) -> tuple[frozenset[str], frozenset[str]]:
-        if self._index is None:
+    def _phrases_index(self) -> frozenset[str]:
+        if self._phrases is None:
             try:
-                keys = frozenset(k for (k,) in self._db.execute("SELECT key FROM entry WHERE key GLOB '* *'"))
+                rows = self._db.execute("SELECT key FROM entry WHERE key GLOB '* *'").fetchall()
             except sqlite3.DatabaseError as exc:
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=f"keys unreadable ({exc})")) from exc
-            prefixes = set()
-            for k in keys:
-                i = k.find(" ")
-                while i >= 0:
-                    prefixes.add(k[: i + 1])
-                    i = k.find(" ", i + 1)
-            self._index = (keys, frozenset(prefixes))
-        return self._index
+            self._phrases = frozenset(k for (k,) in rows)
+        return self._phrases
 
     def _records(self, key: str) -> list[tuple[int, ...]]:
         got = self._recs.get(key)
