@@ -38,10 +38,23 @@ _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
 # Column indices of the static features, looked up once (the row is built per new candidate).
 _SOURCE_COLUMNS = tuple((_F[name], bit) for name, bit in _SOURCE_FEATURES)
+
+
+def _source_row(bits: int) -> tuple[float, ...]:
+    """A candidate's feature row before the per-candidate values: its source columns, their count and the bias."""
+    r = [0.0] * len(CANDIDATE_FEATURES)
+    for i, bit in _SOURCE_COLUMNS:
+        r[i] = float(bool(bits & bit))
+    r[_F["n_sources"]] = _POPCOUNT[bits] / 2.0
+    r[_F["bias"]] = 1.0
+    return tuple(r)
+
+
+_SOURCE_ROWS = tuple(_source_row(bits) for bits in range(32))
 _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
-_I_LEN_DIFF, _I_N_SOURCES, _I_OOV, _I_BIAS = (_F[n] for n in ("len_diff", "n_sources", "oov", "bias"))
+_I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,17 +386,17 @@ class Decoder:
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
-            firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
-            multi = [c for c, w in enumerate(firsts) if w is None]
+            # Most candidates are one word: one LM lookup each, mapped without a Python loop (phrases and
+            # deletions look up a placeholder first).
+            ones = [o.words[0] if len(o.words) == 1 else "</s>" for o in opts]
+            multi = [c for c, o in enumerate(opts) if len(o.words) != 1]
             pre = np.zeros(len(opts))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
-                # Most candidates are one word: one LM lookup each, mapped without a Python loop.
-                if multi:
-                    pre += [score(base, w, st_a) if w is not None else
-                            tail(model, base, opts[c].words, [], False, st_a, st_b) for c, w in enumerate(firsts)]
-                else:
-                    pre += list(map(score, repeat(base), firsts, repeat(st_a)))
+                got = list(map(score, repeat(base), ones, repeat(st_a)))
+                for c in multi:  # a phrase's score replaces the placeholder's, as if written in this place
+                    got[c] = tail(model, base, opts[c].words, [], False, st_a, st_b)
+                pre += got
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
@@ -517,19 +530,17 @@ class Decoder:
         return f
 
     def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
-        r: list[float] = [0.0] * len(CANDIDATE_FEATURES)  # filled as a list: numpy item writes cost more
-        for i, bit in _SOURCE_COLUMNS:
-            r[i] = float(bool(o.sources & bit))
-        r[_I_LEARNED] = float(o.learned_p > 0)
-        r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
+        r = list(_SOURCE_ROWS[o.sources & 31])  # filled as a list: numpy item writes cost more
+        if o.learned_p > 0:
+            r[_I_LEARNED] = 1.0
+            r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0
         r[_I_RANK] = o.rank
         r[_I_SIMILARITY] = o.similarity
         r[_I_ZIPF] = o.zipf / 8.0
         r[_I_ZIPF_GAIN] = (o.zipf - zs) / 8.0
         r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-        r[_I_N_SOURCES] = _POPCOUNT[o.sources & 31] / 2.0
-        r[_I_OOV] = float(not self._in_lm(o.original)) if o.original else 0.0
-        r[_I_BIAS] = 1.0
+        if o.original and not self._in_lm(o.original):
+            r[_I_OOV] = 1.0
         return np.array(r, dtype=np.float64)
 
     # -- choosing changes -------------------------------------------------------------------------------
