@@ -119,15 +119,17 @@ class Lexicon:
         self.meta: dict[str, str] = meta
         self.max_words = max(4, int(meta.get("max_words", "4")))
         # Per-instance memo tables (no module-level state): words, decoded entries, analyses, results.
-        self._words: list[str] | None = None
+        # Memo values are tuples and index sets are dicts where they can be: the garbage collector stops
+        # tracking those that hold only strings and numbers, and its full passes stay short.
+        self._words: tuple[str, ...] | None = None
         self._m: Morph | None = None
-        self._recs: dict[str, list[tuple[int, ...]]] = {}
-        self._cache: dict[tuple[str, int], list[tuple[str, int, float, float, float]]] = {}
+        self._recs: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._cache: dict[tuple[str, int], tuple[tuple[str, int, float, float, float], ...]] = {}
         self._keys: dict[str, bool] = {}
         # The multiword keys, read once on first use (a few MB, tens of ms): the lattice asks about every
         # n-gram it meets, and most are rejected without a query.
-        self._phrases: frozenset[str] | None = None
-        self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        self._phrases: dict[str, None] | None = None
+        self._analyses: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
     @classmethod
@@ -177,7 +179,7 @@ class Lexicon:
 
     def ranked(
         self, spun: str, exclude: Source | int = NO_SOURCE, limit: int | None = None
-    ) -> list[tuple[str, int, float, float, float]]:
+    ) -> tuple[tuple[str, int, float, float, float], ...]:
         """`candidates` as memoised (original, source bits, rank, similarity, zipf) tuples, for hot loops."""
         # Plain tuples: cheaper to build than Candidates, and the garbage collector stops tracking them.
         ck = (spun, int(exclude) | ((limit or 0) << 16))
@@ -250,7 +252,7 @@ class Lexicon:
             )
             scored.append((-value, o, bits, best_rank, best_sim, z))
         scored.sort()
-        out = [(o, b, r, s, z) for _, o, b, r, s, z in scored]
+        out = tuple([(o, b, r, s, z) for _, o, b, r, s, z in scored])
         if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
             self._cache.clear()
             self._recs.clear()
@@ -282,37 +284,37 @@ class Lexicon:
             return bool(self._recs[key])
         return self._db.execute("SELECT 1 FROM entry WHERE key = ?", (key,)).fetchone() is not None
 
-    def _phrases_index(self) -> frozenset[str]:
+    def _phrases_index(self) -> dict[str, None]:
         if self._phrases is None:
             try:
                 rows = self._db.execute("SELECT key FROM entry WHERE key GLOB '* *'").fetchall()
             except sqlite3.DatabaseError as exc:
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=f"keys unreadable ({exc})")) from exc
-            self._phrases = frozenset(k for (k,) in rows)
+            self._phrases = dict.fromkeys(k for (k,) in rows)
         return self._phrases
 
-    def _records(self, key: str) -> list[tuple[int, ...]]:
+    def _records(self, key: str) -> tuple[tuple[int, ...], ...]:
         got = self._recs.get(key)
         if got is None:
             row = self._db.execute("SELECT cands FROM entry WHERE key = ?", (key,)).fetchone()
-            got = []
+            got = ()
             if row is not None:
                 try:
                     data = zlib.decompress(row[0])
                     if len(data) % _RECORD_STRUCT.size:
                         np.frombuffer(data, dtype=RECORD)  # raises numpy's ValueError for a torn record
-                    got = list(_RECORD_STRUCT.iter_unpack(data))
+                    got = tuple(_RECORD_STRUCT.iter_unpack(data))
                 except (zlib.error, ValueError) as exc:
                     detail = f"entry {key!r} is corrupt ({exc})"
                     raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
             self._recs[key] = got
         return got
 
-    def _vocab(self) -> list[str]:
+    def _vocab(self) -> tuple[str, ...]:
         if self._words is None:
             try:
                 (text,) = self._db.execute("SELECT words FROM vocab").fetchone()
-                self._words = text.decode("utf-8").split("\n")
+                self._words = tuple(text.decode("utf-8").split("\n"))
             except (sqlite3.DatabaseError, TypeError, UnicodeDecodeError) as exc:
                 detail = f"vocabulary unreadable ({exc})"
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
@@ -323,7 +325,7 @@ class Lexicon:
             self._m = Morph()
         return self._m
 
-    def _analyse(self, spun: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    def _analyse(self, spun: str) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
         """(lemma key, pos code, Penn tags of `spun`) readings, the surface form itself first."""
         got = self._analyses.get(spun)
         if got is not None:
@@ -342,8 +344,8 @@ class Lexicon:
                     tags = tuple(t for t, forms in morph.table(lemma, upos).items() if w in forms)
                     key = " ".join(words[:idx] + [lemma] + words[idx + 1 :])
                     out.append((key, code, tags))
-        self._analyses[spun] = out
-        return out
+        got = self._analyses[spun] = tuple(out)
+        return got
 
     def _inflect(self, lemma: str, pos: int, tags: tuple[str, ...]) -> tuple[str, ...]:
         """Every spelling of `lemma` (head word of a phrase) in any of the spun form's tags."""
