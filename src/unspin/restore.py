@@ -290,9 +290,14 @@ class Decoder:
     def _zipf(self, phrase: str) -> float:
         z = self._zipf_cache.get(phrase)
         if z is None:
-            from wordfreq import zipf_frequency
+            if phrase.isascii() and phrase.isalpha() and phrase.islower():
+                # One lower-case word: the lexicon's table gives wordfreq's value (checked on its whole list)
+                # without tokenising; phrases keep wordfreq's own rounding.
+                z = self.lexicon.zipf(phrase)
+            else:
+                from wordfreq import zipf_frequency
 
-            z = zipf_frequency(phrase, "en") if phrase else 0.0
+                z = zipf_frequency(phrase, "en") if phrase else 0.0
             self._zipf_cache[phrase] = z
         return z
 

@@ -141,6 +141,10 @@ class Lexicon:
     def close(self) -> None:
         self._db.close()
 
+    def zipf(self, phrase: str) -> float:
+        """The Zipf frequency originals are ranked by: wordfreq's, a phrase's combined from its words."""
+        return self._morph().zipf(phrase)
+
     def memo_size(self) -> int:
         """Entries held in the memo tables (they grow with the vocabulary seen)."""
         morph = self._m.memo_size() if self._m is not None else 0
