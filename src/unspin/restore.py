@@ -391,17 +391,17 @@ class Decoder:
         if len(opts) > SHORTLIST:
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
-            # Most candidates are one word: one LM lookup each, mapped without a Python loop (phrases and
-            # deletions look up a placeholder first).
-            ones = [o.words[0] if len(o.words) == 1 else "</s>" for o in opts]
-            multi = [c for c, o in enumerate(opts) if len(o.words) != 1]
+            firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
+            multi = [c for c, w in enumerate(firsts) if w is None]
             pre = np.zeros(len(opts))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
-                got = list(map(score, repeat(base), ones, repeat(st_a)))
-                for c in multi:  # a phrase's score replaces the placeholder's, as if written in this place
-                    got[c] = tail(model, base, opts[c].words, [], False, st_a, st_b)
-                pre += got
+                # Most candidates are one word: one LM lookup each, mapped without a Python loop.
+                if multi:
+                    pre += [score(base, w, st_a) if w is not None else
+                            tail(model, base, opts[c].words, [], False, st_a, st_b) for c, w in enumerate(firsts)]
+                else:
+                    pre += list(map(score, repeat(base), firsts, repeat(st_a)))
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5]] = np.inf
