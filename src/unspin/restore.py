@@ -38,10 +38,23 @@ _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
 # Column indices of the static features, looked up once (the row is built per new candidate).
 _SOURCE_COLUMNS = tuple((_F[name], bit) for name, bit in _SOURCE_FEATURES)
+
+
+def _source_row(bits: int) -> tuple[float, ...]:
+    """A candidate's feature row before the per-candidate values: its source columns, their count and the bias."""
+    r = [0.0] * len(CANDIDATE_FEATURES)
+    for i, bit in _SOURCE_COLUMNS:
+        r[i] = float(bool(bits & bit))
+    r[_F["n_sources"]] = _POPCOUNT[bits] / 2.0
+    r[_F["bias"]] = 1.0
+    return tuple(r)
+
+
+_SOURCE_ROWS = tuple(_source_row(bits) for bits in range(32))
 _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
-_I_LEN_DIFF, _I_N_SOURCES, _I_OOV, _I_BIAS = (_F[n] for n in ("len_diff", "n_sources", "oov", "bias"))
+_I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +259,7 @@ class Decoder:
         if not by_first:
             return {}
         per_word = [{w, *(e.original for table in self.channels for e in table.get(w)),
-                     *(c.original for c in self.lexicon.candidates(w, exclude=Source(self.exclude),
-                                                                   limit=TERM_CANDIDATES))}
+                     *(c[0] for c in self.lexicon.ranked(w, self.exclude, TERM_CANDIDATES))}
                     for w in spun]
         out: dict[str, float] = {}
         for first in per_word[0]:
@@ -279,22 +291,27 @@ class Decoder:
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
         spun = key.split(" ")
-        for c in self.lexicon.candidates(key, exclude=Source(self.exclude), limit=limit)[:limit]:
-            if c.original == key or (" " in key and _drops_words(c.original, spun, int(c.sources))):
+        for original, bits, rank, similarity, zipf in self.lexicon.ranked(key, self.exclude, limit)[:limit]:
+            if original == key or (" " in key and _drops_words(original, spun, bits)):
                 continue
-            opt = found.get(c.original)
+            opt = found.get(original)
             if opt is None:
-                found[c.original] = Option(c.original, int(c.sources), c.rank, c.similarity, c.zipf)
+                found[original] = Option(original, bits, rank, similarity, zipf)
             else:
-                opt.sources, opt.rank, opt.similarity = int(c.sources), c.rank, c.similarity
+                opt.sources, opt.rank, opt.similarity = bits, rank, similarity
         return list(found.values())
 
     def _zipf(self, phrase: str) -> float:
         z = self._zipf_cache.get(phrase)
         if z is None:
-            from wordfreq import zipf_frequency
+            if phrase.isascii() and phrase.isalpha() and phrase.islower():
+                # One lower-case word: the lexicon's table gives wordfreq's value (checked on its whole list)
+                # without tokenising; phrases keep wordfreq's own rounding.
+                z = self.lexicon.zipf(phrase)
+            else:
+                from wordfreq import zipf_frequency
 
-            z = zipf_frequency(phrase, "en") if phrase else 0.0
+                z = zipf_frequency(phrase, "en") if phrase else 0.0
             self._zipf_cache[phrase] = z
         return z
 
@@ -560,19 +577,17 @@ class Decoder:
         return f
 
     def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
-        r: list[float] = [0.0] * len(CANDIDATE_FEATURES)  # filled as a list: numpy item writes cost more
-        for i, bit in _SOURCE_COLUMNS:
-            r[i] = float(bool(o.sources & bit))
-        r[_I_LEARNED] = float(o.learned_p > 0)
-        r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0 if o.learned_p > 0 else 0.0
+        r = list(_SOURCE_ROWS[o.sources & 31])  # filled as a list: numpy item writes cost more
+        if o.learned_p > 0:
+            r[_I_LEARNED] = 1.0
+            r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0
         r[_I_RANK] = o.rank
         r[_I_SIMILARITY] = o.similarity
         r[_I_ZIPF] = o.zipf / 8.0
         r[_I_ZIPF_GAIN] = (o.zipf - zs) / 8.0
         r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-        r[_I_N_SOURCES] = _POPCOUNT[o.sources & 31] / 2.0
-        r[_I_OOV] = float(not self._in_lm(o.original)) if o.original else 0.0
-        r[_I_BIAS] = 1.0
+        if o.original and not self._in_lm(o.original):
+            r[_I_OOV] = 1.0
         return np.array(r, dtype=np.float64)
 
     # -- choosing changes -------------------------------------------------------------------------------

@@ -119,13 +119,17 @@ class Lexicon:
         self.meta: dict[str, str] = meta
         self.max_words = max(4, int(meta.get("max_words", "4")))
         # Per-instance memo tables (no module-level state): words, decoded entries, analyses, results.
-        self._words: list[str] | None = None
+        # Memo values are tuples and index sets are dicts where they can be: the garbage collector stops
+        # tracking those that hold only strings and numbers, and its full passes stay short.
+        self._words: tuple[str, ...] | None = None
         self._m: Morph | None = None
-        self._recs: dict[str, list[tuple[int, ...]]] = {}
-        self._cache: dict[tuple[str, int], list[Candidate]] = {}
+        self._recs: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._cache: dict[tuple[str, int], tuple[tuple[str, int, float, float, float], ...]] = {}
         self._keys: dict[str, bool] = {}
-        self._prefixes: dict[str, bool] = {}
-        self._analyses: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        # The multiword keys, read once on first use (a few MB, tens of ms): the lattice asks about every
+        # n-gram it meets, and most are rejected without a query.
+        self._phrases: dict[str, None] | None = None
+        self._analyses: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
     @classmethod
@@ -137,14 +141,18 @@ class Lexicon:
     def close(self) -> None:
         self._db.close()
 
+    def zipf(self, phrase: str) -> float:
+        """The Zipf frequency originals are ranked by: wordfreq's, a phrase's combined from its words."""
+        return self._morph().zipf(phrase)
+
     def memo_size(self) -> int:
         """Entries held in the memo tables (they grow with the vocabulary seen)."""
         morph = self._m.memo_size() if self._m is not None else 0
-        tables = (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl)
+        tables = (self._recs, self._cache, self._keys, self._analyses, self._infl)
         return sum(len(t) for t in tables) + morph
 
     def clear_memo(self) -> None:
-        for table in (self._recs, self._cache, self._keys, self._prefixes, self._analyses, self._infl):
+        for table in (self._recs, self._cache, self._keys, self._analyses, self._infl):
             table.clear()
         if self._m is not None:
             self._m.clear_memo()
@@ -159,8 +167,9 @@ class Lexicon:
                 # The lattice asks about every word and word n-gram it meets: bound what a long run remembers.
                 self._keys.clear()
                 self._analyses.clear()
-                self._prefixes.clear()
-            hit = self._may_start(spun) and any(self._has(key) for key, _, _ in self._analyse(spun))
+            # The surface form is the first reading (_analyse); the others need its lemmas, and rarely match.
+            hit = self._has(spun) or (
+                self._may_read_as_key(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
             self._keys[spun] = hit
         return hit
 
@@ -170,6 +179,13 @@ class Lexicon:
         With `limit`, only the best `limit` stored records of each reading are expanded (records are stored
         best first), which is what makes lookups cheap when the caller keeps the top few anyway.
         """
+        return [Candidate(o, _SOURCE_OF[b], s, r, z) for o, b, r, s, z in self.ranked(spun, exclude, limit)]
+
+    def ranked(
+        self, spun: str, exclude: Source | int = NO_SOURCE, limit: int | None = None
+    ) -> tuple[tuple[str, int, float, float, float], ...]:
+        """`candidates` as memoised (original, source bits, rank, similarity, zipf) tuples, for hot loops."""
+        # Plain tuples: cheaper to build than Candidates, and the garbage collector stops tracking them.
         ck = (spun, int(exclude) | ((limit or 0) << 16))
         cached = self._cache.get(ck)
         if cached is not None:
@@ -240,7 +256,7 @@ class Lexicon:
             )
             scored.append((-value, o, bits, best_rank, best_sim, z))
         scored.sort()
-        out = [Candidate(o, _SOURCE_OF[b], s, r, z) for _, o, b, r, s, z in scored]
+        out = tuple([(o, b, r, s, z) for _, o, b, r, s, z in scored])
         if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
             self._cache.clear()
             self._recs.clear()
@@ -251,61 +267,58 @@ class Lexicon:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _may_start(self, spun: str) -> bool:
-        """False when no stored key starts like a reading of the phrase `spun`, so none can be one.
+    def _may_read_as_key(self, spun: str) -> bool:
+        """False when no reading of `spun` (_analyse) can be a stored key, found without its tags.
 
-        Every reading keeps the words between the two ends and changes at most one end word (the first to a
-        lemma of it, or the last), so each begins with the first word or a lemma of it, the inner words, a space.
+        A phrase's readings change its first or its last word to a lemma of it, so each is one of these strings.
         """
         if " " not in spun:
             return True
-        words = spun.split(" ")
-        inner = "".join(w + " " for w in words[1:-1])
-        firsts = [words[0], *(lemma for lemmas in self._morph().lemmas(words[0]).values() for lemma in lemmas)]
-        return any(self._starts(first + " " + inner) for first in firsts)
-
-    def _starts(self, prefix: str) -> bool:
-        """Does some stored key begin with `prefix` (which ends in a space)? Answered from the key index."""
-        hit = self._prefixes.get(prefix)
-        if hit is None and prefix.count(" ") > 1:
-            # A key that begins with "a b c " begins with "a b ": a known miss for the shorter prefix answers.
-            if self._prefixes.get(prefix[: prefix.rindex(" ", 0, -1) + 1]) is False:
-                hit = self._prefixes[prefix] = False
-        if hit is None:
-            # The keys that begin with "a b " sort from "a b " up to, not including, "a b!" (space + 1).
-            hit = self._db.execute(
-                "SELECT 1 FROM entry WHERE key >= ? AND key < ? LIMIT 1", (prefix, prefix[:-1] + "!")
-            ).fetchone() is not None
-            self._prefixes[prefix] = hit
-        return hit
+        phrases = self._phrases_index()
+        i, j = spun.index(" "), spun.rindex(" ")
+        lemmas = self._morph().lemmas
+        rest, stem = spun[i:], spun[: j + 1]
+        return any(lemma + rest in phrases for found in lemmas(spun[:i]).values() for lemma in found) or any(
+            stem + lemma in phrases for found in lemmas(spun[j + 1 :]).values() for lemma in found)
 
     def _has(self, key: str) -> bool:
+        if " " in key:
+            return key in self._phrases_index()
         if key in self._recs:
             return bool(self._recs[key])
         return self._db.execute("SELECT 1 FROM entry WHERE key = ?", (key,)).fetchone() is not None
 
-    def _records(self, key: str) -> list[tuple[int, ...]]:
+    def _phrases_index(self) -> dict[str, None]:
+        if self._phrases is None:
+            try:
+                rows = self._db.execute("SELECT key FROM entry WHERE key GLOB '* *'").fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=f"keys unreadable ({exc})")) from exc
+            self._phrases = dict.fromkeys(k for (k,) in rows)
+        return self._phrases
+
+    def _records(self, key: str) -> tuple[tuple[int, ...], ...]:
         got = self._recs.get(key)
         if got is None:
             row = self._db.execute("SELECT cands FROM entry WHERE key = ?", (key,)).fetchone()
-            got = []
+            got = ()
             if row is not None:
                 try:
                     data = zlib.decompress(row[0])
                     if len(data) % _RECORD_STRUCT.size:
                         np.frombuffer(data, dtype=RECORD)  # raises numpy's ValueError for a torn record
-                    got = list(_RECORD_STRUCT.iter_unpack(data))
+                    got = tuple(_RECORD_STRUCT.iter_unpack(data))
                 except (zlib.error, ValueError) as exc:
                     detail = f"entry {key!r} is corrupt ({exc})"
                     raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
             self._recs[key] = got
         return got
 
-    def _vocab(self) -> list[str]:
+    def _vocab(self) -> tuple[str, ...]:
         if self._words is None:
             try:
                 (text,) = self._db.execute("SELECT words FROM vocab").fetchone()
-                self._words = text.decode("utf-8").split("\n")
+                self._words = tuple(text.decode("utf-8").split("\n"))
             except (sqlite3.DatabaseError, TypeError, UnicodeDecodeError) as exc:
                 detail = f"vocabulary unreadable ({exc})"
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
@@ -316,7 +329,7 @@ class Lexicon:
             self._m = Morph()
         return self._m
 
-    def _analyse(self, spun: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    def _analyse(self, spun: str) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
         """(lemma key, pos code, Penn tags of `spun`) readings, the surface form itself first."""
         got = self._analyses.get(spun)
         if got is not None:
@@ -335,8 +348,8 @@ class Lexicon:
                     tags = tuple(t for t, forms in morph.table(lemma, upos).items() if w in forms)
                     key = " ".join(words[:idx] + [lemma] + words[idx + 1 :])
                     out.append((key, code, tags))
-        self._analyses[spun] = out
-        return out
+        got = self._analyses[spun] = tuple(out)
+        return got
 
     def _inflect(self, lemma: str, pos: int, tags: tuple[str, ...]) -> tuple[str, ...]:
         """Every spelling of `lemma` (head word of a phrase) in any of the spun form's tags."""
