@@ -97,7 +97,11 @@ def test_tiny_and_clean_corpora_do_no_more_damage_than_zero_shot(wiki, loso_engi
     from unspin.bench import metrics as M
 
     tiny = Adapter(loso_engine).adapt([d.spun for d in _spin(wiki[40:50])]).table
-    clean = Adapter(loso_engine).adapt([d.text for d in wiki[:30]]).table
+    clean_rep = Adapter(loso_engine).adapt([d.text for d in wiki[:30]])
+    # A corpus that does not look like a spinner's output gets no table at all, and says why.
+    assert clean_rep.spun_share < 0.3 and not clean_rep.table.entries
+    assert clean_rep.summary().startswith("no table")
+    clean = clean_rep.table
     for table in (tiny, clean):
         eng = Engine(lexicon=loso_engine.lexicon, lm=loso_engine.lm, channels=[table],
                      exclude_sources=loso_engine.decoder.exclude)

@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("unspin")
 
+# A corpus where fewer than this share of the documents score as spun (detect >= 0.5) gets no table: pooled, a
+# clean corpus still yields "rewrites" (rare words next to common ones they resemble). Clean corpora score
+# 3-16 % (BENCHMARKS.md, false alarms), a spinner's output at 15 % mostly 60-97 %. Scored on a sample.
+MIN_SPUN_SHARE = 0.3
+SHARE_SAMPLE = 200
+
 # Features of a candidate original o for a spun type s; keep and "spun, original not among the candidates"
 # have their own (see _rows). The order is the contract with the fitted weights in data/adapt.json.
 OPTION_FEATURES = (
@@ -133,8 +139,12 @@ class AdaptReport:
     types_scored: int
     seconds: float
     types: list[TypeEvidence] = field(default_factory=list)
+    spun_share: float = 1.0  # share of the (sampled) documents that detect scores >= 0.5
 
     def summary(self) -> str:
+        if not self.table.entries and self.spun_share < MIN_SPUN_SHARE:
+            return (f"no table: {100 * self.spun_share:.0f} % of {self.documents} documents look spun "
+                    f"(a spinner's corpus needs {100 * MIN_SPUN_SHARE:.0f} %)")
         probs = [e.prob for v in self.table.entries.values() for e in v]
         sure = sum(p >= 0.8 for p in probs)
         likely = sum(0.5 <= p < 0.8 for p in probs)
@@ -162,7 +172,7 @@ class Adapter:
 
     def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
                  max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True,
-                 explain_away: bool = True) -> None:
+                 explain_away: bool = True, min_spun_share: float = MIN_SPUN_SHARE) -> None:
         from .engine import Engine
 
         self.engine = engine if engine is not None else Engine()
@@ -174,6 +184,7 @@ class Adapter:
         self.rounds = rounds
         self.corpus_candidates = corpus_candidates
         self.explain_away = explain_away
+        self.min_spun_share = min_spun_share
         self._unigrams: Counter[str] = Counter()
         self._phrases: Counter[str] = Counter()
         self._n_words = 1
@@ -184,6 +195,13 @@ class Adapter:
     def adapt(self, texts: Iterable[str], name: str = "adapted") -> AdaptReport:
         """Estimate the spinner's table from `texts` (documents presumed to come from one spinner)."""
         t0 = time.perf_counter()
+        texts = [t for t in texts if t and t.strip()]
+        share = self.spun_share(texts) if self.min_spun_share > 0 else 1.0
+        if share < self.min_spun_share:
+            rep = AdaptReport(ChannelTable(name=name), len(texts), sum(len(t.split()) for t in texts), 0,
+                              time.perf_counter() - t0, spun_share=share)
+            log.info("adapt: %s", rep.summary())
+            return rep
         docs, types = self.evidence(texts)
         for r in range(self.rounds):
             if r > 0 and self.explain_away:
@@ -195,9 +213,17 @@ class Adapter:
                 self._score(docs, types, rescore=True)
         table = self.table(types, name)
         words = sum(sum(t.is_word for t in d.tokens) for d in docs)
-        rep = AdaptReport(table, len(docs), words, len(types), time.perf_counter() - t0, types)
+        rep = AdaptReport(table, len(docs), words, len(types), time.perf_counter() - t0, types, share)
         log.info("adapt: %s", rep.summary())
         return rep
+
+    def spun_share(self, texts: list[str]) -> float:
+        """Share of the documents (an even sample of at most SHARE_SAMPLE) that detect scores as spun."""
+        if not texts:
+            return 0.0
+        step = max(1, len(texts) // SHARE_SAMPLE)
+        sample = texts[::step][:SHARE_SAMPLE]
+        return sum(self.engine.detect(t).spin_score >= 0.5 for t in sample) / len(sample)
 
     def evidence(self, texts: Iterable[str]) -> tuple[list[_Doc], list[TypeEvidence]]:
         """Tokenise the corpus, gather every type with candidates, and score them (first round)."""

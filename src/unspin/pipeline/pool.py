@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..adapt import MIN_SPUN_SHARE
 from .batch import BatchConfig
 from .readers import FileError, Source, fingerprint
 
@@ -28,9 +29,6 @@ log = logging.getLogger("unspin")
 
 # Per group: adapt's learning curves level off after ~300 documents, and its damage grows beyond (BENCHMARKS.md).
 POOL_DOCS = 300
-# A group needs this share of its documents scored as spun (detect >= 0.5) to get a table: clean corpora score
-# 3-16 % (BENCHMARKS.md, false alarms), a corpus a spinner wrote at 15 % mostly 60-93 %.
-MIN_SPUN_SHARE = 0.3
 POOLED_TABLE = "pooled.tsv"
 MANIFEST = "manifest.json"
 
@@ -63,7 +61,7 @@ def prepare(sources: list[Source], cfg: BatchConfig, directory: str) -> BatchCon
 
 @dataclass
 class Pooled:
-    """A group's pooled table, or None when the group does not look spun, and why."""
+    """A group's pooled table, or None when too few of its documents look spun (adapt's corpus gate)."""
 
     table: ChannelTable | None
     docs: int
@@ -75,21 +73,12 @@ class Pooled:
 
 
 def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pooled:
-    """Estimate the spinner table of `texts` (adapt), unless too few of them look spun for it to be one's output.
-
-    Pooling a clean corpus finds "rewrites" all the same (rare words next to the common ones they resemble);
-    a group where fewer than MIN_SPUN_SHARE of the documents score as spun gets no table.
-    """
+    """Estimate the spinner table of `texts` with adapt, which declines a corpus that does not look spun."""
     from ..adapt import Adapter
 
-    texts = [t for t in texts if t.strip()]
-    if not texts:
-        return Pooled(None, 0, 0.0)
-    share = sum(engine.detect(t).spin_score >= 0.5 for t in texts) / len(texts)
-    if share < MIN_SPUN_SHARE:
-        log.info("batch --pool: %s: %.0f %% of %d documents look spun: no table", name, 100 * share, len(texts))
-        return Pooled(None, len(texts), share)
-    return Pooled(Adapter(engine).adapt(texts, name=name).table, len(texts), share)
+    rep = Adapter(engine).adapt(texts, name=name)
+    applied = rep.spun_share >= MIN_SPUN_SHARE and rep.documents > 0
+    return Pooled(rep.table if applied else None, rep.documents, rep.spun_share)
 
 
 def _estimate(sources: list[Source], cfg: BatchConfig, d: Path) -> dict[str, Any]:
