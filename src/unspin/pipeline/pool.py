@@ -29,6 +29,9 @@ log = logging.getLogger("unspin")
 
 # Per group: adapt's learning curves level off after ~300 documents, and its damage grows beyond (BENCHMARKS.md).
 POOL_DOCS = 300
+# adapt's probabilities are honest for thesaurus spinners (entries at 0.5-0.8 right ~75 % of the time, BENCHMARKS.md):
+# applied to every document of a corpus, entries below 0.6 broke about as many words as they fixed.
+MIN_PROB = 0.6
 POOLED_TABLE = "pooled.tsv"
 MANIFEST = "manifest.json"
 
@@ -73,12 +76,16 @@ class Pooled:
 
 
 def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pooled:
-    """Estimate the spinner table of `texts` with adapt, which declines a corpus that does not look spun."""
+    """Adapt's table for `texts` with only its entries at least MIN_PROB likely, or none where adapt declines them."""
     from ..adapt import Adapter
+    from ..learn import ChannelTable
 
     rep = Adapter(engine).adapt(texts, name=name)
-    applied = rep.spun_share >= MIN_SPUN_SHARE and rep.documents > 0
-    return Pooled(rep.table if applied else None, rep.documents, rep.spun_share)
+    if rep.spun_share < MIN_SPUN_SHARE or not rep.documents:
+        return Pooled(None, rep.documents, rep.spun_share)
+    kept = {k: [e for e in v if e.prob >= MIN_PROB] for k, v in rep.table.entries.items()}
+    table = ChannelTable({k: v for k, v in kept.items() if v}, name=rep.table.name, kind=rep.table.kind)
+    return Pooled(table, rep.documents, rep.spun_share)
 
 
 def _estimate(sources: list[Source], cfg: BatchConfig, d: Path) -> dict[str, Any]:
@@ -138,7 +145,7 @@ def _options(cfg: BatchConfig) -> dict[str, Any]:
     """What decides the tables: the text each group contributes and the models that read it."""
     return {"text_field": cfg.text_field, "group_by": cfg.group_by, "clean_first": cfg.clean_first,
             "html": cfg.html, "channels": list(cfg.channels), "lm": cfg.lm, "docs": POOL_DOCS,
-            "min_spun_share": MIN_SPUN_SHARE}
+            "min_spun_share": MIN_SPUN_SHARE, "min_prob": MIN_PROB}
 
 
 def _read_manifest(d: Path) -> dict[str, Any] | None:
