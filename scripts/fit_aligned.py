@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_params import HELD_OUT, WIKI, _words, fit_logit, held_out_docs, pick_threshold  # noqa: E402
+from fit_params import HELD_OUT, WIKI, _words, fit_logit, held_out_docs, occurrence_gold, pick_threshold  # noqa: E402
 
 from unspin.bench.spinners import PROFILES, make_spinner  # noqa: E402
 from unspin.engine import Engine  # noqa: E402
@@ -55,22 +55,7 @@ def type_records(engine: Engine, text: str, subs: list) -> list[tuple]:
     for d in an.types:
         if d.extra is None:
             continue
-        occ = []
-        for i, j in d.occurrences:
-            s, e = an.tokens[i].start, an.tokens[j - 1].end
-            hit = [x for x in sub_spans if x[0] < e and s < x[1]]
-            gold: str | None = None
-            if hit:
-                sub = hit[0][2]
-                sw, ow = _words(sub.spun), _words(sub.original)
-                if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
-                    gold = " ".join(ow)
-                elif len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
-                    k = len(_words(text[sub.spun_start : s]))
-                    gold = " ".join(ow[k : k + (j - i)])
-                else:
-                    gold = "\x00"
-            occ.append((j - i, gold))
+        occ = occurrence_gold(an, d, text, sub_spans)
         out.append((d.features, d.keep_features, d.extra, [o.original for o in d.options], occ))
     return out
 

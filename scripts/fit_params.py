@@ -18,6 +18,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,28 +57,34 @@ def _words(s: str) -> list[str]:
     return [lm_form(t.text) for t in tokenize(s) if t.is_word]
 
 
+def occurrence_gold(an: Any, d: Any, text: str, sub_spans: list) -> list[tuple[int, str | None]]:
+    """(words, gold original) of each occurrence of a type: None when untouched, NUL when only partly covered."""
+    occ: list[tuple[int, str | None]] = []
+    for i, j in d.occurrences:
+        s, e = an.tokens[i].start, an.tokens[j - 1].end
+        hit = [x for x in sub_spans if x[0] < e and s < x[1]]
+        gold: str | None = None
+        if hit:
+            sub = hit[0][2]
+            sw, ow = _words(sub.spun), _words(sub.original)
+            if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
+                gold = " ".join(ow)
+            elif len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
+                k = len(_words(text[sub.spun_start : s]))
+                gold = " ".join(ow[k : k + (j - i)])
+            else:
+                gold = "\x00"  # partial overlap: no clean label
+        occ.append((j - i, gold))
+    return occ
+
+
 def doc_record(engine: Engine, text: str, subs: list) -> dict:
     """Everything fitting needs from one document, so weights can be refitted offline without re-decoding."""
     an = engine.decoder.analyse(text, passes=1)
     sub_spans = sorted((s.spun_start, s.spun_end, s) for s in subs)
     types = []
     for d in an.types:
-        occ = []
-        for i, j in d.occurrences:
-            s, e = an.tokens[i].start, an.tokens[j - 1].end
-            hit = [x for x in sub_spans if x[0] < e and s < x[1]]
-            gold: str | None = None
-            if hit:
-                sub = hit[0][2]
-                sw, ow = _words(sub.spun), _words(sub.original)
-                if len(hit) == 1 and sub.spun_start == s and sub.spun_end == e:
-                    gold = " ".join(ow)
-                elif len(hit) == 1 and len(sw) == len(ow) and sub.spun_start <= s and e <= sub.spun_end:
-                    k = len(_words(text[sub.spun_start : s]))
-                    gold = " ".join(ow[k : k + (j - i)])
-                else:
-                    gold = "\x00"  # partial overlap: no clean label
-            occ.append((j - i, gold))
+        occ = occurrence_gold(an, d, text, sub_spans)
         types.append((d.features, d.keep_features, [o.original for o in d.options], occ))
     det = engine.decoder.analyse(text, limit=engine.params.detect_max_candidates, passes=1)
     words = np.fromiter((t.is_word for t in det.tokens), dtype=bool, count=len(det.tokens))
