@@ -249,6 +249,14 @@ def test_batch_pool_refuses_what_it_cannot_do(tmp_path):
         assert p.returncode == 2 and b"--pool" in p.stderr, p.stderr
     p = run_cli("batch", "-", out, "--task", "detect", "--pool", stdin=src.read_bytes())
     assert p.returncode == 2 and b"standard input" in p.stderr
+    # A host with fewer than 5 documents gets no table of its own, and the manifest says why.
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(json.dumps({"host": "x.example", "text": SPUN}) + "\n" for _ in range(3)))
+    p = run_cli("batch", str(few), out, "--task", "restore", "--pool", "--group-by", "host")
+    assert p.returncode == 0, p.stderr
+    groups = json.loads((tmp_path / "out.jsonl.pool" / "manifest.json").read_text())["groups"]
+    assert groups == {"x.example": {"docs": 3, "spun_share": 0.0, "applied": False, "entries": 0,
+                                    "reason": "fewer than 5 documents"}}
     # Standard output works: the tables live in a temporary directory for the run.
     p = run_cli("batch", str(src), "-", "--task", "restore", "--pool")
     assert p.returncode == 0, p.stderr

@@ -32,6 +32,10 @@ POOL_DOCS = 300
 # adapt's probabilities are honest for thesaurus spinners (entries at 0.5-0.8 right ~75 % of the time, BENCHMARKS.md):
 # applied to every document of a corpus, entries below 0.6 broke about as many words as they fixed.
 MIN_PROB = 0.6
+# With --group-by, a group needs this many documents for a table of its own (pooling is about many pages).
+MIN_GROUP_DOCS = 5
+# The text held for pooling, in characters (a crawl of many small hosts would otherwise be held whole).
+POOL_CHARS = 200_000_000
 POOLED_TABLE = "pooled.tsv"
 MANIFEST = "manifest.json"
 
@@ -64,15 +68,17 @@ def prepare(sources: list[Source], cfg: BatchConfig, directory: str) -> BatchCon
 
 @dataclass
 class Pooled:
-    """A group's pooled table, or None when too few of its documents look spun (adapt's corpus gate)."""
+    """A group's pooled table, or None with the reason (too few documents, or too few of them look spun)."""
 
     table: ChannelTable | None
     docs: int
     spun_share: float  # share of the documents that detect scores >= 0.5
+    reason: str = ""
 
     def summary(self) -> dict[str, Any]:
-        return {"docs": self.docs, "spun_share": round(self.spun_share, 4), "applied": self.table is not None,
-                "entries": len(self.table) if self.table is not None else 0}
+        out = {"docs": self.docs, "spun_share": round(self.spun_share, 4), "applied": self.table is not None,
+               "entries": len(self.table) if self.table is not None else 0}
+        return {**out, "reason": self.reason} if self.reason else out
 
 
 def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pooled:
@@ -82,26 +88,51 @@ def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pool
 
     rep = Adapter(engine).adapt(texts, name=name)
     if rep.spun_share < MIN_SPUN_SHARE or not rep.documents:
-        return Pooled(None, rep.documents, rep.spun_share)
+        return Pooled(None, rep.documents, rep.spun_share, f"under {100 * MIN_SPUN_SHARE:.0f} % look spun")
     kept = {k: [e for e in v if e.prob >= MIN_PROB] for k, v in rep.table.entries.items()}
     table = ChannelTable({k: v for k, v in kept.items() if v}, name=rep.table.name, kind=rep.table.kind)
     return Pooled(table, rep.documents, rep.spun_share)
 
 
 def _estimate(sources: list[Source], cfg: BatchConfig, d: Path) -> dict[str, Any]:
-    from ..engine import Engine
     from ..learn import write_channel_dir
 
     texts = _samples(sources, cfg)
-    engine = Engine(channels=list(cfg.channels), lm=cfg.lm)
-    got = {group: pooled_table(engine, texts[group], name=group or "pooled") for group in sorted(texts)}
+    small = {g for g, ts in texts.items() if cfg.group_by and len(ts) < MIN_GROUP_DOCS}
+    got = {g: Pooled(None, len(texts[g]), 0.0, f"fewer than {MIN_GROUP_DOCS} documents") for g in small}
+    todo = [(g, texts.pop(g)) for g in sorted(texts) if g not in small]
+    workers = min(len(todo), cfg.workers or os.cpu_count() or 1)
+    if workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                                 initargs=(cfg,)) as ex:
+            got.update(zip([g for g, _ in todo], ex.map(_pool_group, todo), strict=True))
+    else:
+        _init_worker(cfg)
+        got.update((g, _pool_group((g, ts))) for g, ts in todo)
     d.mkdir(parents=True, exist_ok=True)
     tables = {g: p.table for g, p in got.items() if p.table is not None}
     if cfg.group_by:
         write_channel_dir(tables, d)
     elif "" in tables:
         tables[""].save(d / POOLED_TABLE)
-    return {g: p.summary() for g, p in got.items()}
+    return {g: got[g].summary() for g in sorted(got)}
+
+
+_ENGINE: list[Engine] = []  # the engine of a pooling process (set by _init_worker in that process only)
+
+
+def _init_worker(cfg: BatchConfig) -> None:
+    from ..engine import Engine
+
+    _ENGINE[:] = [Engine(channels=list(cfg.channels), lm=cfg.lm)]
+
+
+def _pool_group(item: tuple[str, list[str]]) -> Pooled:
+    group, texts = item
+    return pooled_table(_ENGINE[0], texts, name=group or "pooled")
 
 
 def _samples(sources: list[Source], cfg: BatchConfig) -> dict[str, list[str]]:
@@ -111,9 +142,14 @@ def _samples(sources: list[Source], cfg: BatchConfig) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     if not cfg.group_by:
         out[""] = []
+    held = 0
     for src in sources:
+        if held >= POOL_CHARS:
+            break
         try:
             for rec in src.records():
+                if held >= POOL_CHARS:
+                    break
                 row = _row(rec.payload)
                 text = row.get(cfg.text_field) if row is not None else None
                 if row is None or not isinstance(text, str) or not text.strip():
@@ -126,8 +162,12 @@ def _samples(sources: list[Source], cfg: BatchConfig) -> dict[str, list[str]]:
 
                     text = clean(text, html=True if (rec.html or cfg.html) else None).text
                 out[key].append(text)
+                held += len(text)
         except FileError as exc:  # the run itself reports the file; pooling uses what could be read
             log.info("%s", exc)
+    if held >= POOL_CHARS:
+        log.warning("batch --pool: pooling stopped reading IN at %d million characters of text; groups first seen "
+                    "after that get no table", POOL_CHARS // 1_000_000)
     return out
 
 
@@ -145,7 +185,8 @@ def _options(cfg: BatchConfig) -> dict[str, Any]:
     """What decides the tables: the text each group contributes and the models that read it."""
     return {"text_field": cfg.text_field, "group_by": cfg.group_by, "clean_first": cfg.clean_first,
             "html": cfg.html, "channels": list(cfg.channels), "lm": cfg.lm, "docs": POOL_DOCS,
-            "min_spun_share": MIN_SPUN_SHARE, "min_prob": MIN_PROB}
+            "min_spun_share": MIN_SPUN_SHARE, "min_prob": MIN_PROB, "min_group_docs": MIN_GROUP_DOCS,
+            "max_chars": POOL_CHARS}
 
 
 def _read_manifest(d: Path) -> dict[str, Any] | None:
