@@ -140,9 +140,10 @@ class AdaptReport:
     seconds: float
     types: list[TypeEvidence] = field(default_factory=list)
     spun_share: float = 1.0  # share of the (sampled) documents that detect scores >= 0.5
+    declined: bool = False  # too few documents looked spun for the corpus to be a spinner's output
 
     def summary(self) -> str:
-        if not self.table.entries and self.spun_share < MIN_SPUN_SHARE:
+        if self.declined:
             return (f"no table: {100 * self.spun_share:.0f} % of {self.documents} documents look spun "
                     f"(a spinner's corpus needs {100 * MIN_SPUN_SHARE:.0f} %)")
         probs = [e.prob for v in self.table.entries.values() for e in v]
@@ -199,7 +200,7 @@ class Adapter:
         share = self.spun_share(texts) if self.min_spun_share > 0 else 1.0
         if share < self.min_spun_share:
             rep = AdaptReport(ChannelTable(name=name), len(texts), sum(len(t.split()) for t in texts), 0,
-                              time.perf_counter() - t0, spun_share=share)
+                              time.perf_counter() - t0, spun_share=share, declined=True)
             log.info("adapt: %s", rep.summary())
             return rep
         docs, types = self.evidence(texts)

@@ -435,8 +435,9 @@ class Decoder:
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
         learned = bool(feats[:, _F["learned"]].any())
         extra = self._aligned_columns(key, opts)
-        aligned = extra is not None and self.aw is not None
-        if aligned and extra is not None and self.aw is not None:
+        aligned = False
+        if extra is not None and self.aw is not None:
+            aligned = True
             opt_x, keep_x = extra
             nc, nk = len(CANDIDATE_FEATURES), len(keep)
             scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],

@@ -142,7 +142,6 @@ class Worker:
         self._groups: dict[str, Any] = {}
         self._engines: OrderedDict[str, Any] = OrderedDict()
         if cfg.channel_dir:
-
             self._groups = read_channel_dir(cfg.channel_dir)
 
     def engine(self, row: dict[str, Any]) -> Any:
@@ -277,13 +276,18 @@ def _tag(out: dict[str, Any]) -> dict[str, Any]:
     return {"spin_score": score, "verdict": "spun" if score >= 0.5 else "clean", "spans": spans}
 
 
+def cleans_first(cfg: BatchConfig, html: bool) -> bool:
+    """Does restore/detect run on the cleaned main text of a row (with --clean, or for a page from a WARC)?"""
+    return cfg.clean_first or html
+
+
 def run_task(text: str, cfg: BatchConfig, engine: Any, html: bool = False) -> dict[str, Any]:
     """What `unspin TASK --format json` prints for `text`; `html` marks a page from a WARC (always cleaned)."""
     if cfg.task == "clean":
         from ..clean import clean
 
         return clean(text, html=True if (html or cfg.html) else None).to_dict()
-    if cfg.clean_first or html:
+    if cleans_first(cfg, html):
         from ..engine import run_on_clean
 
         return run_on_clean(engine, cfg.task, text, html=html or cfg.html)

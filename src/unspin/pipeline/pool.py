@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..adapt import MIN_SPUN_SHARE
-from .batch import BatchConfig
+from .batch import BatchConfig, cleans_first
 from .readers import FileError, Source, fingerprint
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def pooled_table(engine: Engine, texts: list[str], name: str = "pooled") -> Pool
     from ..learn import ChannelTable
 
     rep = Adapter(engine).adapt(texts, name=name)
-    if rep.spun_share < MIN_SPUN_SHARE or not rep.documents:
+    if rep.declined or not rep.documents:
         return Pooled(None, rep.documents, rep.spun_share, f"under {100 * MIN_SPUN_SHARE:.0f} % look spun")
     kept = {k: [e for e in v if e.prob >= MIN_PROB] for k, v in rep.table.entries.items()}
     table = ChannelTable({k: v for k, v in kept.items() if v}, name=rep.table.name, kind=rep.table.kind)
@@ -157,7 +157,7 @@ def _samples(sources: list[Source], cfg: BatchConfig) -> dict[str, list[str]]:
                 key = group_key(row.get(cfg.group_by)) if cfg.group_by else ""
                 if key is None or len(out[key]) >= POOL_DOCS:
                     continue
-                if cfg.clean_first or cfg.html or rec.html:
+                if cleans_first(cfg, rec.html):  # pooled text is the text the run will restore
                     from ..clean import clean
 
                     text = clean(text, html=True if (rec.html or cfg.html) else None).text
