@@ -26,3 +26,25 @@ def test_restore_leaves_a_document_it_scores_below_the_gate_unchanged(engine):
     gated = strict.restore(SPUN)
     assert gated.text == SPUN and gated.changes == []
     assert gated.spin_score == res.spin_score  # the score is still reported
+
+
+def test_restore_reports_the_spin_score_detect_gives(engine):
+    from conftest import SHARED
+
+    texts = [SPUN, "The committee met on Tuesday and agreed the budget for next year."]
+    bbc = SHARED / "corpora" / "bbc" / "dev.jsonl"
+    if bbc.exists():  # a longer clean text: restore must not decide its rare words before the gate
+        import json
+
+        texts.append(json.loads(bbc.read_text(encoding="utf-8").splitlines()[3])["text"])
+    for text in texts:
+        assert engine.restore(text).spin_score == engine.detect(text).spin_score
+
+
+def test_restore_decides_in_full_only_what_detect_found_suspicious(engine):
+    from unspin.engine import SUSPECT_P
+
+    res = engine.restore(SPUN)
+    flagged = {d.key for an in engine.analyse(SPUN, detect_only=True) for d in an.types if d.p_spun >= SUSPECT_P}
+    changed = {c.spun.lower() for c in res.changes}
+    assert changed and changed <= flagged

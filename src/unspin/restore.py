@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -347,7 +347,9 @@ class Decoder:
         return out
 
     # -- scoring ----------------------------------------------------------------------------------------
-    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2) -> Analysis:
+    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
+                only: Collection[str] | None = None) -> Analysis:
+        """Decide every spun-looking type of `text` (only the types keyed in `only`, when given)."""
         limit = limit or self.params.max_candidates
         tokens = tokenize(text)
         an = Analysis(text, offset, tokens, n_words=sum(t.is_word for t in tokens))
@@ -360,6 +362,8 @@ class Decoder:
         forms = [lm_form(t.text) for t in tokens]
         reading: list[list[str]] = [[f] for f in forms]
         groups = self.spans(text, tokens, forms)
+        if only is not None:
+            groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
             groups = {f"{k}\x00{o[0]}": [o] for k, occ in groups.items() for o in occ}
         cands = {}
