@@ -95,7 +95,7 @@ def test_old_format_raises(tmp_path) -> None:
 
 
 def test_load_is_fast() -> None:
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: the machines are shared
     lex = Lexicon.default()
     assert lex.meta["format_version"]
-    assert time.perf_counter() - t < 1.0
+    assert time.process_time() - t < 1.0
