@@ -55,6 +55,9 @@ _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
 _I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
+_I_LM_SUM, _I_LM_MEAN, _I_LM_MIN, _I_CTX_MEAN, _I_CTX_SUM = (
+    _F[n] for n in ("lm_sum", "lm_mean", "lm_min", "ctx_mean", "ctx_sum")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +111,25 @@ class Option:
     # Times an aligned table (`learn_pairs`) saw this rewrite (0: guessed from another inflection); -1 for
     # thesaurus, adapt and phrase-list options.
     learned_n: float = -1.0
-    row: np.ndarray | None = None  # the features that do not depend on context, computed once
     # A tuple, not a list: a tuple of strings drops out of the garbage collector's lists (options are cached).
     words: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.words = tuple(self.original.split())
+
+
+@dataclass(slots=True)
+class _Choices:
+    """A span key's options, and (once it is first decided) what its decisions share whatever the context."""
+
+    opts: list[Option]
+    words: list[tuple[str, ...]] = field(default_factory=list)
+    static: np.ndarray | None = None  # (len(opts), n_features) with the context columns still zero
+    prior: np.ndarray | None = None  # each option's unigram log-ratio, clipped as the context features use it
+    learned: bool = False
+    aligned: bool = False  # some option comes from an aligned table
+    keep_zipf: float = 0.0
+    keep_oov: float = 0.0
 
 
 @dataclass
@@ -192,7 +208,7 @@ class Decoder:
         self.threshold = max(params.threshold, params.tabled_threshold) if channels else params.threshold
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
         self._zipf_cache: dict[str, float] = {}
-        self._opt_cache: dict[tuple[str, int], list[Option]] = {}
+        self._opt_cache: dict[tuple[str, int], _Choices] = {}
         self._known: dict[str, bool] = {}
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
@@ -271,12 +287,14 @@ class Decoder:
         return out
 
     def options(self, key: str, limit: int) -> list[Option]:
+        return self._choices(key, limit).opts
+
+    def _choices(self, key: str, limit: int) -> _Choices:
         got = self._opt_cache.get((key, limit))
         if got is None:
             if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
                 self.clear_memo()
-            got = self._options(key, limit)
-            self._opt_cache[key, limit] = got
+            got = self._opt_cache[key, limit] = _Choices(self._options(key, limit))
         return got
 
     def _options(self, key: str, limit: int) -> list[Option]:
@@ -365,13 +383,13 @@ class Decoder:
         cands = {}
         for gkey in groups:
             key = gkey.split("\x00", 1)[0]
-            opts = self.options(key, limit)
-            if opts:
-                cands[gkey] = opts
+            choices = self._choices(key, limit)
+            if choices.opts:
+                cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, seen[gkey])
-                   for gkey, opts in cands.items()}
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey])
+                   for gkey, choices in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
             reading, changed = self._apply_reading(forms, list(decided.values()))
@@ -398,15 +416,20 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
-    def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option],
+    def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
                 around: list[tuple[list[str], bool, list[str], bool]]) -> TypeDecision:
         model = self.lm.model
-        use = occ[:MAX_OCCURRENCES]
+        n_use = min(len(occ), MAX_OCCURRENCES)
         spun_words = key.split()
         st_a, st_b = kenlm.State(), kenlm.State()
-        contexts = [(self.left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
-        tail = self._tail
+        left_state = self.left_state
+        contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
+        if choices.static is None:
+            self._prepare(key, choices)
+        opts, alt_words, static, prior = choices.opts, choices.words, choices.static, choices.prior
+        assert static is not None and prior is not None
         if len(opts) > SHORTLIST:
+            tail = self._tail
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
             firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
@@ -424,18 +447,29 @@ class Decoder:
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5 or o.learned_n >= 0]] = np.inf
-            keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
-            opts = [opts[c] for c in sorted(keep_idx)]
-        alt_words = [o.words for o in opts]
-        # (options, occurrences), C order like the array this was written into element by element
-        gains = np.array([self._gains(model, base, spun_words, alt_words, right, eos, st_a, st_b)
-                          for base, right, eos in contexts], dtype=np.float64).reshape(len(use), len(opts)).T.copy()
-        gains *= LN10
-        feats = self._features(key, opts, gains, len(occ))
-        keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
-        learned = bool(feats[:, _F["learned"]].any())
-        extra = self._aligned_columns(key, opts)
-        aligned = False
+            keep_idx = np.sort(np.argsort(-pre, kind="stable")[:SHORTLIST])
+            opts = [opts[c] for c in keep_idx]
+            alt_words = [o.words for o in opts]
+            feats, prior = static[keep_idx], prior[keep_idx]
+            learned = bool(feats[:, _I_LEARNED].any())
+            aligned = any(o.learned_n >= 0 for o in opts)
+        else:
+            feats = static.copy()
+            learned, aligned = choices.learned, choices.aligned
+        gains_of = self._gains
+        if n_use == 1:
+            base, right, eos = contexts[0]
+            gains = np.array(gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b), dtype=np.float64)
+            gains *= LN10
+            self._one_context_features(feats, prior, gains)
+        else:
+            # (options, occurrences), C order like the array this was written into element by element
+            gains = np.array([gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
+                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(opts)).T.copy()
+            gains *= LN10
+            self._features(feats, prior, gains)
+        keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
+        extra = self._aligned_columns(key, opts) if aligned else None
         if extra is not None and self.aw is not None:
             aligned = True
             opt_x, keep_x = extra
@@ -443,13 +477,29 @@ class Decoder:
             scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
                                      feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
         else:
+            aligned = False
             cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
             scores = np.concatenate(([keep @ ckw], feats @ cw))
         scores -= scores.max()
         post = np.exp(scores)
         post /= post.sum()
-        best = int(np.argmax(post)) - 1
+        best = int(post.argmax()) - 1
         return TypeDecision(key, occ, opts, feats, keep, post, best, learned, aligned, extra)
+
+    def _prepare(self, key: str, choices: _Choices) -> None:
+        """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
+        zs = self._zipf(key)
+        n_spun = key.count(" ") + 1
+        opts = choices.opts
+        choices.words = [o.words for o in opts]
+        static = np.array([self._static_row(o, zs, n_spun) for o in opts], dtype=np.float64)
+        # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
+        choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
+        choices.learned = bool(static[:, _I_LEARNED].any())
+        choices.aligned = any(o.learned_n >= 0 for o in opts)
+        choices.keep_zipf = zs / 8.0
+        choices.keep_oov = float(not self._in_lm(key))
+        choices.static = static
 
     def _aligned_columns(self, key: str, opts: list[Option]) -> tuple[np.ndarray, np.ndarray] | None:
         """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
@@ -553,15 +603,9 @@ class Decoder:
         eos = (k >= len(reading) or sent[k] != s) and len(words) <= n
         return words[:n], eos
 
-    def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
-        zs = self._zipf(key)
-        n_spun = key.count(" ") + 1
-        rows: list[np.ndarray] = []
-        for o in opts:
-            if o.row is None:
-                o.row = self._static_row(o, zs, n_spun)
-            rows.append(o.row)
-        f = np.array(rows)
+    @staticmethod
+    def _features(f: np.ndarray, prior: np.ndarray, gains: np.ndarray) -> None:
+        """Write the LM columns of `f` from `gains` (options, occurrences) in nats."""
         n = gains.shape[1]
         # np.clip is minimum(maximum(...)) for finite values; mean is sum / n (numpy's own _mean).
         gains = np.minimum(np.maximum(gains, -15.0), 15.0)
@@ -569,16 +613,28 @@ class Decoder:
         f[:, _F["lm_sum"]] = np.minimum(np.maximum(total, -40.0), 40.0) / 4.0
         f[:, _F["lm_mean"]] = total / n
         f[:, _F["lm_min"]] = gains.min(axis=1)
-        # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        prior = np.minimum(np.maximum((f[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
         ctx = gains - prior[:, None]
         ctx_total = ctx.sum(axis=1)
         f[:, _F["ctx_mean"]] = ctx_total / n
         f[:, _F["ctx_sum"]] = np.minimum(np.maximum(ctx_total, -40.0), 40.0) / 4.0
-        return f
 
-    def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
-        r = list(_SOURCE_ROWS[o.sources & 31])  # filled as a list: numpy item writes cost more
+    @staticmethod
+    def _one_context_features(f: np.ndarray, prior: np.ndarray, gains: np.ndarray) -> None:
+        """`_features` for one occurrence (`gains` one value per option): the same floats with fewer array passes.
+
+        A sum or mean of one value is the value, and one clipped gain (and its excess over the prior, within
+        ±30) lies inside the ±40 clip of the sums.
+        """
+        g = np.minimum(np.maximum(gains, -15.0), 15.0)
+        ctx = g - prior
+        f[:, _I_LM_SUM] = g / 4.0
+        f[:, _I_LM_MEAN] = g
+        f[:, _I_LM_MIN] = g
+        f[:, _I_CTX_MEAN] = ctx
+        f[:, _I_CTX_SUM] = ctx / 4.0
+
+    def _static_row(self, o: Option, zs: float, n_spun: int) -> list[float]:
+        r = list(_SOURCE_ROWS[o.sources & 31])
         if o.learned_p > 0:
             r[_I_LEARNED] = 1.0
             r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0
@@ -589,7 +645,7 @@ class Decoder:
         r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
         if o.original and not self._in_lm(o.original):
             r[_I_OOV] = 1.0
-        return np.array(r, dtype=np.float64)
+        return r
 
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:
