@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import kenlm
 import numpy as np
@@ -118,13 +118,25 @@ class Option:
         self.words = tuple(self.original.split())
 
 
+# An Option's fields in order, as a plain tuple: option lists are cached for every span key met, and the garbage
+# collector stops tracking tuples of strings and numbers (it would walk every cached Option in each full pass).
+OptionRow = tuple[str, int, float, float, float, float, float]
+_ORIGINAL: Final = 0
+_LEARNED_P: Final = 5
+_LEARNED_N: Final = 6
+
+
+def _row(o: Option) -> OptionRow:
+    return (o.original, o.sources, o.rank, o.similarity, o.zipf, o.learned_p, o.learned_n)
+
+
 @dataclass(slots=True)
 class _Choices:
     """A span key's options, and (once it is first decided) what its decisions share whatever the context."""
 
-    opts: list[Option]
-    words: list[tuple[str, ...]] = field(default_factory=list)
-    static: np.ndarray | None = None  # (len(opts), n_features) with the context columns still zero
+    rows: tuple[OptionRow, ...]
+    words: tuple[tuple[str, ...], ...] = ()
+    static: np.ndarray | None = None  # (len(rows), n_features) with the context columns still zero
     prior: np.ndarray | None = None  # each option's unigram log-ratio, clipped as the context features use it
     learned: bool = False
     aligned: bool = False  # some option comes from an aligned table
@@ -138,7 +150,7 @@ class TypeDecision:
 
     key: str
     occurrences: list[tuple[int, int]]
-    options: list[Option]
+    rows: tuple[OptionRow, ...]  # the options, built as `Option`s when asked for
     features: np.ndarray  # (len(options), n_features)
     keep_features: np.ndarray
     posterior: np.ndarray  # (1 + len(options)): keep first
@@ -147,6 +159,13 @@ class TypeDecision:
     aligned: bool = False  # decided with the aligned-table weights
     # (ALIGNED_FEATURES per option, ALIGNED_KEEP_FEATURES) when an option comes from an aligned table.
     extra: tuple[np.ndarray, np.ndarray] | None = None
+    _options: list[Option] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def options(self) -> list[Option]:
+        if self._options is None:
+            self._options = [Option(*r) for r in self.rows]
+        return self._options
 
     @property
     def p_spun(self) -> float:
@@ -287,14 +306,14 @@ class Decoder:
         return out
 
     def options(self, key: str, limit: int) -> list[Option]:
-        return self._choices(key, limit).opts
+        return [Option(*r) for r in self._choices(key, limit).rows]
 
     def _choices(self, key: str, limit: int) -> _Choices:
         got = self._opt_cache.get((key, limit))
         if got is None:
             if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
                 self.clear_memo()
-            got = self._opt_cache[key, limit] = _Choices(self._options(key, limit))
+            got = self._opt_cache[key, limit] = _Choices(tuple(map(_row, self._options(key, limit))))
         return got
 
     def _options(self, key: str, limit: int) -> list[Option]:
@@ -384,7 +403,7 @@ class Decoder:
         for gkey in groups:
             key = gkey.split("\x00", 1)[0]
             choices = self._choices(key, limit)
-            if choices.opts:
+            if choices.rows:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
@@ -426,33 +445,33 @@ class Decoder:
         contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
         if choices.static is None:
             self._prepare(key, choices)
-        opts, alt_words, static, prior = choices.opts, choices.words, choices.static, choices.prior
+        rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
         assert static is not None and prior is not None
-        if len(opts) > SHORTLIST:
+        if len(rows) > SHORTLIST:
             tail = self._tail
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
-            firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
+            firsts = [w[0] if len(w) == 1 else None for w in alt_words]
             multi = [c for c, w in enumerate(firsts) if w is None]
-            pre = np.zeros(len(opts))
+            pre = np.zeros(len(rows))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
                 # Most candidates are one word: one LM lookup each, mapped without a Python loop.
                 if multi:
                     pre += [score(base, w, st_a) if w is not None else
-                            tail(model, base, opts[c].words, [], False, st_a, st_b) for c, w in enumerate(firsts)]
+                            tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
                 else:
                     pre += list(map(score, repeat(base), firsts, repeat(st_a)))
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
-            pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5 or o.learned_n >= 0]] = np.inf
+            pre[[c for c, r in enumerate(rows) if r[_LEARNED_P] >= 0.5 or r[_LEARNED_N] >= 0]] = np.inf
             keep_idx = np.sort(np.argsort(-pre, kind="stable")[:SHORTLIST])
-            opts = [opts[c] for c in keep_idx]
-            alt_words = [o.words for o in opts]
+            rows = tuple([rows[c] for c in keep_idx])
+            alt_words = tuple([alt_words[c] for c in keep_idx])
             feats, prior = static[keep_idx], prior[keep_idx]
             learned = bool(feats[:, _I_LEARNED].any())
-            aligned = any(o.learned_n >= 0 for o in opts)
+            aligned = any(r[_LEARNED_N] >= 0 for r in rows)
         else:
             feats = static.copy()
             learned, aligned = choices.learned, choices.aligned
@@ -465,11 +484,11 @@ class Decoder:
         else:
             # (options, occurrences), C order like the array this was written into element by element
             gains = np.array([gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
-                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(opts)).T.copy()
+                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(rows)).T.copy()
             gains *= LN10
             self._features(feats, prior, gains)
         keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
-        extra = self._aligned_columns(key, opts) if aligned else None
+        extra = self._aligned_columns(key, rows) if aligned else None
         if extra is not None and self.aw is not None:
             aligned = True
             opt_x, keep_x = extra
@@ -484,32 +503,32 @@ class Decoder:
         post = np.exp(scores)
         post /= post.sum()
         best = int(post.argmax()) - 1
-        return TypeDecision(key, occ, opts, feats, keep, post, best, learned, aligned, extra)
+        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, aligned, extra)
 
     def _prepare(self, key: str, choices: _Choices) -> None:
         """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
         zs = self._zipf(key)
         n_spun = key.count(" ") + 1
-        opts = choices.opts
-        choices.words = [o.words for o in opts]
-        static = np.array([self._static_row(o, zs, n_spun) for o in opts], dtype=np.float64)
+        rows = choices.rows
+        choices.words = tuple([tuple(r[_ORIGINAL].split()) for r in rows])
+        static = np.array([self._static_row(r, zs, n_spun) for r in rows], dtype=np.float64)
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
         choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
         choices.learned = bool(static[:, _I_LEARNED].any())
-        choices.aligned = any(o.learned_n >= 0 for o in opts)
+        choices.aligned = any(r[_LEARNED_N] >= 0 for r in rows)
         choices.keep_zipf = zs / 8.0
         choices.keep_oov = float(not self._in_lm(key))
         choices.static = static
 
-    def _aligned_columns(self, key: str, opts: list[Option]) -> tuple[np.ndarray, np.ndarray] | None:
+    def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
         """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
 
         How often a rewrite was seen says how far to trust its probability (one sighting in one document, or
         forty), and the share of the form's sightings left as they were is the prior that it was not spun.
         """
-        if not any(o.learned_n >= 0 for o in opts):
+        if not any(r[_LEARNED_N] >= 0 for r in rows):
             return None
-        opt_x = np.array([[math.log1p(max(o.learned_n, 0.0)), float(o.learned_n == 0)] for o in opts])
+        opt_x = np.array([[math.log1p(max(r[_LEARNED_N], 0.0)), float(r[_LEARNED_N] == 0)] for r in rows])
         entries = [e for c in self.channels if c.kind == "aligned" for e in c.get(key)]
         seen = max((e.seen for e in entries), default=0.0)
         spun_p = sum(e.prob for e in entries if e.count > 0 and e.original != key)
@@ -541,7 +560,7 @@ class Decoder:
         return total
 
     @staticmethod
-    def _gains(model: Any, base: Any, spun: list[str], alts: list[tuple[str, ...]], right: list[str], eos: bool,
+    def _gains(model: Any, base: Any, spun: list[str], alts: Sequence[tuple[str, ...]], right: list[str], eos: bool,
                a: Any, b: Any) -> list[float]:
         """`_tail` of each of `alts` minus `_tail` of `spun` in one context, the same floats with fewer LM lookups.
 
@@ -633,17 +652,18 @@ class Decoder:
         f[:, _I_CTX_MEAN] = ctx
         f[:, _I_CTX_SUM] = ctx / 4.0
 
-    def _static_row(self, o: Option, zs: float, n_spun: int) -> list[float]:
-        r = list(_SOURCE_ROWS[o.sources & 31])
-        if o.learned_p > 0:
+    def _static_row(self, row: OptionRow, zs: float, n_spun: int) -> list[float]:
+        original, sources, rank, similarity, zipf, learned_p, _ = row
+        r = list(_SOURCE_ROWS[sources & 31])
+        if learned_p > 0:
             r[_I_LEARNED] = 1.0
-            r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0
-        r[_I_RANK] = o.rank
-        r[_I_SIMILARITY] = o.similarity
-        r[_I_ZIPF] = o.zipf / 8.0
-        r[_I_ZIPF_GAIN] = (o.zipf - zs) / 8.0
-        r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-        if o.original and not self._in_lm(o.original):
+            r[_I_LEARNED_LOGP] = math.log(learned_p) + 3.0
+        r[_I_RANK] = rank
+        r[_I_SIMILARITY] = similarity
+        r[_I_ZIPF] = zipf / 8.0
+        r[_I_ZIPF_GAIN] = (zipf - zs) / 8.0
+        r[_I_LEN_DIFF] = (original.count(" ") + 1 if original else 0) - n_spun
+        if original and not self._in_lm(original):
             r[_I_OOV] = 1.0
         return r
 
