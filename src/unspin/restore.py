@@ -313,10 +313,10 @@ class Decoder:
         if got is None:
             if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
                 self.clear_memo()
-            got = self._opt_cache[key, limit] = _Choices(tuple(map(_row, self._options(key, limit))))
+            got = self._opt_cache[key, limit] = _Choices(self._options(key, limit))
         return got
 
-    def _options(self, key: str, limit: int) -> list[Option]:
+    def _options(self, key: str, limit: int) -> tuple[OptionRow, ...]:
         found: dict[str, Option] = {}
         for table in self.channels:
             aligned = table.kind == "aligned"
@@ -328,15 +328,21 @@ class Decoder:
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
         spun = key.split(" ")
-        for original, bits, rank, similarity, zipf in self.lexicon.ranked(key, self.exclude, limit)[:limit]:
-            if original == key or (" " in key and _drops_words(original, spun, bits)):
+        multi = " " in key
+        ranked = self.lexicon.ranked(key, self.exclude, limit)[:limit]
+        if not found:  # the thesaurus alone (no learned tables): its originals are distinct, rows built directly
+            return tuple([(original, bits, rank, similarity, zipf, 0.0, -1.0)
+                          for original, bits, rank, similarity, zipf in ranked
+                          if original != key and not (multi and _drops_words(original, spun, bits))])
+        for original, bits, rank, similarity, zipf in ranked:
+            if original == key or (multi and _drops_words(original, spun, bits)):
                 continue
             opt = found.get(original)
             if opt is None:
                 found[original] = Option(original, bits, rank, similarity, zipf)
             else:
                 opt.sources, opt.rank, opt.similarity = bits, rank, similarity
-        return list(found.values())
+        return tuple(map(_row, found.values()))
 
     def _zipf(self, phrase: str) -> float:
         z = self._zipf_cache.get(phrase)
@@ -364,6 +370,8 @@ class Decoder:
         """Map each candidate span's lower-cased key to its occurrences (token index ranges)."""
         out: dict[str, list[tuple[int, int]]] = defaultdict(list)
         n = len(tokens)
+        if not self.channels:
+            return self._thesaurus_spans(text, tokens, forms, out)
         for i in range(n):
             if not tokens[i].is_word:
                 continue
@@ -380,6 +388,33 @@ class Decoder:
                     break
                 key = key + " " + forms[j]
                 if self._has_key(key):
+                    out[key].append((i, j + 1))
+        return out
+
+    def _thesaurus_spans(self, text: str, tokens: list[Token], forms: list[str],
+                         out: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+        """`spans` with the lexicon as the only source of keys: a span stops growing once no key can extend it."""
+        n = len(tokens)
+        is_key, continues = self.lexicon.is_key, self.lexicon.continues
+        is_word = [t.is_word for t in tokens]
+        # joins[j]: token j may extend a span ending at token j - 1 (a word after spaces, on the same line).
+        joins = [False] * n
+        for j in range(1, n):
+            if is_word[j]:
+                gap = text[tokens[j - 1].end : tokens[j].start]
+                joins[j] = not gap or (gap.isspace() and "\n" not in gap)
+        for i in range(n):
+            if not is_word[i]:
+                continue
+            key = forms[i]
+            out[key].append((i, i + 1))
+            middle = ""
+            for j in range(i + 1, min(n, i + self.max_words)):
+                if not joins[j] or (middle and not continues(middle)):
+                    break
+                key = key + " " + forms[j]
+                middle = middle + " " + forms[j] if middle else forms[j]
+                if is_key(key):
                     out[key].append((i, j + 1))
         return out
 
@@ -498,7 +533,9 @@ class Decoder:
         else:
             aligned = False
             cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
-            scores = np.concatenate(([keep @ ckw], feats @ cw))
+            scores = np.empty(len(rows) + 1)  # keep first, as np.concatenate would put it
+            scores[0] = keep @ ckw
+            scores[1:] = feats @ cw
         scores -= scores.max()
         post = np.exp(scores)
         post /= post.sum()
