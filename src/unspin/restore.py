@@ -40,17 +40,18 @@ _POPCOUNT = [bin(i).count("1") for i in range(32)]
 _SOURCE_COLUMNS = tuple((_F[name], bit) for name, bit in _SOURCE_FEATURES)
 
 
-def _source_row(bits: int) -> tuple[float, ...]:
+def _source_row(bits: int) -> list[float]:
     """A candidate's feature row before the per-candidate values: its source columns, their count and the bias."""
     r = [0.0] * len(CANDIDATE_FEATURES)
     for i, bit in _SOURCE_COLUMNS:
         r[i] = float(bool(bits & bit))
     r[_F["n_sources"]] = _POPCOUNT[bits] / 2.0
     r[_F["bias"]] = 1.0
-    return tuple(r)
+    return r
 
 
-_SOURCE_ROWS = tuple(_source_row(bits) for bits in range(32))
+_SOURCE_ROWS = np.array([_source_row(bits) for bits in range(32)], dtype=np.float64)
+_SOURCE_ROWS.flags.writeable = False
 _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
@@ -546,13 +547,26 @@ class Decoder:
         """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
         zs = self._zipf(key)
         n_spun = key.count(" ") + 1
-        rows = choices.rows
-        choices.words = tuple([tuple(r[_ORIGINAL].split()) for r in rows])
-        static = np.array([self._static_row(r, zs, n_spun) for r in rows], dtype=np.float64)
+        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(*choices.rows, strict=True)
+        choices.words = tuple([tuple(o.split()) for o in originals])
+        static = _SOURCE_ROWS[np.array(sources, dtype=np.int64) & 31]  # a new array, one row per option
+        if any(p > 0 for p in learned_ps):
+            for c, p in enumerate(learned_ps):
+                if p > 0:
+                    static[c, _I_LEARNED] = 1.0
+                    static[c, _I_LEARNED_LOGP] = math.log(p) + 3.0
+        static[:, _I_RANK] = ranks
+        static[:, _I_SIMILARITY] = similarities
+        z = np.array(zipfs, dtype=np.float64)
+        static[:, _I_ZIPF] = z / 8.0
+        static[:, _I_ZIPF_GAIN] = (z - zs) / 8.0
+        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n_spun for o in originals]
+        in_lm = self._in_lm
+        static[:, _I_OOV] = [1.0 if o and not in_lm(o) else 0.0 for o in originals]
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
         choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
         choices.learned = bool(static[:, _I_LEARNED].any())
-        choices.aligned = any(r[_LEARNED_N] >= 0 for r in rows)
+        choices.aligned = any(n >= 0 for n in learned_ns)
         choices.keep_zipf = zs / 8.0
         choices.keep_oov = float(not self._in_lm(key))
         choices.static = static
@@ -605,34 +619,42 @@ class Decoder:
         every later score is the spun reading's: KenLM's score depends on the state's words alone.
         """
         after = [*right, "</s>"] if eos else right
+        score = model.BaseScore
+        new_state = kenlm.State
         ref = 0.0
         cur = base
         for w in spun:
-            nxt = kenlm.State()
-            ref += model.BaseScore(cur, w, nxt)
+            nxt = new_state()
+            ref += score(cur, w, nxt)
             cur = nxt
         states, scores = [], []
         for w in after:
-            nxt = kenlm.State()
+            nxt = new_state()
             states.append(cur)
-            scores.append(model.BaseScore(cur, w, nxt))
+            scores.append(score(cur, w, nxt))
             ref += scores[-1]
             cur = nxt
-        score = model.BaseScore
-        n = len(after)
+        # (state the spun reading is in before the word, the word, the spun reading's scores from there on)
+        steps = [(states[i], w, scores[i:]) for i, w in enumerate(after)]
         out = []
         for words in alts:
-            total = 0.0
-            cur, nxt = base, a
-            for w in words:
-                total += score(cur, w, nxt)
-                cur, nxt = nxt, (b if cur is base else cur)
-            for i in range(n):
-                if cur == states[i]:
-                    for x in scores[i:]:
+            # `total` starts at 0.0 and adds each score in turn, as `_tail` does; a and b take turns as the
+            # state written to once the base context (never written to) is left.
+            if words:
+                total = 0.0 + score(base, words[0], a)
+                cur, nxt = a, b
+                for w in words[1:]:
+                    total += score(cur, w, nxt)
+                    cur, nxt = nxt, cur
+            else:
+                total = 0.0
+                cur, nxt = base, a
+            for state, w, rest in steps:
+                if cur == state:
+                    for x in rest:
                         total += x
                     break
-                total += score(cur, after[i], nxt)
+                total += score(cur, w, nxt)
                 cur, nxt = nxt, (b if cur is base else cur)
             out.append(total - ref)
         return out
@@ -688,21 +710,6 @@ class Decoder:
         f[:, _I_LM_MIN] = g
         f[:, _I_CTX_MEAN] = ctx
         f[:, _I_CTX_SUM] = ctx / 4.0
-
-    def _static_row(self, row: OptionRow, zs: float, n_spun: int) -> list[float]:
-        original, sources, rank, similarity, zipf, learned_p, _ = row
-        r = list(_SOURCE_ROWS[sources & 31])
-        if learned_p > 0:
-            r[_I_LEARNED] = 1.0
-            r[_I_LEARNED_LOGP] = math.log(learned_p) + 3.0
-        r[_I_RANK] = rank
-        r[_I_SIMILARITY] = similarity
-        r[_I_ZIPF] = zipf / 8.0
-        r[_I_ZIPF_GAIN] = (zipf - zs) / 8.0
-        r[_I_LEN_DIFF] = (original.count(" ") + 1 if original else 0) - n_spun
-        if original and not self._in_lm(original):
-            r[_I_OOV] = 1.0
-        return r
 
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:
