@@ -537,9 +537,10 @@ class Decoder:
             scores = np.empty(len(rows) + 1)  # keep first, as np.concatenate would put it
             scores[0] = keep @ ckw
             scores[1:] = feats @ cw
-        scores -= scores.max()
+        # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
+        scores -= np.maximum.reduce(scores)
         post = np.exp(scores)
-        post /= post.sum()
+        post /= np.add.reduce(post)
         best = int(post.argmax()) - 1
         return TypeDecision(key, occ, rows, feats, keep, post, best, learned, aligned, extra)
 
@@ -589,15 +590,15 @@ class Decoder:
     @staticmethod
     def left_state(model: Any, left: list[str], bos: bool) -> Any:
         """The LM state after the context words `left` (from the sentence start when `bos`)."""
-        base = kenlm.State()
+        base, nxt = kenlm.State(), kenlm.State()
         if bos:
             model.BeginSentenceWrite(base)
         else:
             model.NullContextWrite(base)
+        score = model.BaseScore
         for w in left:
-            nxt = kenlm.State()
-            model.BaseScore(base, w, nxt)
-            base = nxt
+            score(base, w, nxt)
+            base, nxt = nxt, base
         return base
 
     @staticmethod
@@ -687,12 +688,12 @@ class Decoder:
         n = gains.shape[1]
         # np.clip is minimum(maximum(...)) for finite values; mean is sum / n (numpy's own _mean).
         gains = np.minimum(np.maximum(gains, -15.0), 15.0)
-        total = gains.sum(axis=1)
+        total = np.add.reduce(gains, axis=1)
         f[:, _F["lm_sum"]] = np.minimum(np.maximum(total, -40.0), 40.0) / 4.0
         f[:, _F["lm_mean"]] = total / n
-        f[:, _F["lm_min"]] = gains.min(axis=1)
+        f[:, _F["lm_min"]] = np.minimum.reduce(gains, axis=1)
         ctx = gains - prior[:, None]
-        ctx_total = ctx.sum(axis=1)
+        ctx_total = np.add.reduce(ctx, axis=1)
         f[:, _F["ctx_mean"]] = ctx_total / n
         f[:, _F["ctx_sum"]] = np.minimum(np.maximum(ctx_total, -40.0), 40.0) / 4.0
 
