@@ -143,6 +143,11 @@ class _Choices:
     aligned: bool = False  # some option comes from an aligned table
     keep_zipf: float = 0.0
     keep_oov: float = 0.0
+    # For the shortlist (more options than SHORTLIST): each option's word if it is one word, else None; whether
+    # some option has more (or fewer) words; the options a learned or aligned table vouches for.
+    firsts: list[str | None] = field(default_factory=list)
+    multi: bool = False
+    tabled: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -487,8 +492,7 @@ class Decoder:
             tail = self._tail
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
-            firsts = [w[0] if len(w) == 1 else None for w in alt_words]
-            multi = [c for c, w in enumerate(firsts) if w is None]
+            firsts, multi = choices.firsts, choices.multi
             pre = np.zeros(len(rows))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
@@ -501,12 +505,12 @@ class Decoder:
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
-            pre[[c for c, r in enumerate(rows) if r[_LEARNED_P] >= 0.5 or r[_LEARNED_N] >= 0]] = np.inf
-            keep_idx = np.sort(np.argsort(-pre, kind="stable")[:SHORTLIST])
+            pre[choices.tabled] = np.inf
+            keep_idx = np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
             rows = tuple([rows[c] for c in keep_idx])
             alt_words = tuple([alt_words[c] for c in keep_idx])
             feats, prior = static[keep_idx], prior[keep_idx]
-            learned = bool(feats[:, _I_LEARNED].any())
+            learned = bool(np.logical_or.reduce(feats[:, _I_LEARNED]))  # .any() without its wrapper
             aligned = any(r[_LEARNED_N] >= 0 for r in rows)
         else:
             feats = static.copy()
@@ -566,7 +570,12 @@ class Decoder:
         static[:, _I_OOV] = [1.0 if o and not in_lm(o) else 0.0 for o in originals]
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
         choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
-        choices.learned = bool(static[:, _I_LEARNED].any())
+        choices.learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))
+        if len(originals) > SHORTLIST:
+            choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
+            choices.multi = any(w is None for w in choices.firsts)
+            choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps, learned_ns, strict=True))
+                              if p >= 0.5 or n >= 0]
         choices.aligned = any(n >= 0 for n in learned_ns)
         choices.keep_zipf = zs / 8.0
         choices.keep_oov = float(not self._in_lm(key))

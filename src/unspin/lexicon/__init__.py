@@ -183,9 +183,11 @@ class Lexicon:
         if self._middles is None:
             middles: dict[str, None] = {}
             for phrase in self._phrases_index():
-                words = phrase.split(" ")
-                for t in range(2, len(words)):
-                    middles[" ".join(words[1:t])] = None
+                i = phrase.find(" ") + 1
+                j = phrase.find(" ", i)
+                while j > 0:  # words 2..t of a phrase of more than t words
+                    middles[phrase[i:j]] = None
+                    j = phrase.find(" ", j + 1)
             self._middles = middles
         return middle in self._middles
 
