@@ -112,7 +112,6 @@ class Option:
     # Times an aligned table (`learn_pairs`) saw this rewrite (0: guessed from another inflection); -1 for
     # thesaurus, adapt and phrase-list options.
     learned_n: float = -1.0
-    # A tuple, not a list: a tuple of strings drops out of the garbage collector's lists (options are cached).
     words: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
