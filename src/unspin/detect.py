@@ -54,16 +54,17 @@ def features_of_views(views: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
 
 def token_view(an: Analysis) -> tuple[np.ndarray, float]:
     """P(substituted) of every word token (the likeliest covering type), and the summed LM gain of changes."""
-    best = np.zeros(len(an.tokens))
+    best = [0.0] * len(an.tokens)  # a list: per-token numpy slices cost more than the maxima they take
     gain = 0.0
     for d in an.types:
         p = d.p_spun
         for i, j in d.occurrences:
-            best[i:j] = np.maximum(best[i:j], p)
+            for k in range(i, j):
+                if p > best[k]:
+                    best[k] = p
         if d.best >= 0 and d.margin > 0:
             gain += max(0.0, float(d.features[d.best, 1])) * len(d.occurrences)
-    words = np.fromiter((t.is_word for t in an.tokens), dtype=bool, count=len(an.tokens))
-    return best[words], gain
+    return np.array([b for b, t in zip(best, an.tokens, strict=True) if t.is_word], dtype=np.float64), gain
 
 
 def features_from(p_words: np.ndarray, gain: float) -> np.ndarray:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import kenlm
 import numpy as np
@@ -40,21 +40,25 @@ _POPCOUNT = [bin(i).count("1") for i in range(32)]
 _SOURCE_COLUMNS = tuple((_F[name], bit) for name, bit in _SOURCE_FEATURES)
 
 
-def _source_row(bits: int) -> tuple[float, ...]:
+def _source_row(bits: int) -> list[float]:
     """A candidate's feature row before the per-candidate values: its source columns, their count and the bias."""
     r = [0.0] * len(CANDIDATE_FEATURES)
     for i, bit in _SOURCE_COLUMNS:
         r[i] = float(bool(bits & bit))
     r[_F["n_sources"]] = _POPCOUNT[bits] / 2.0
     r[_F["bias"]] = 1.0
-    return tuple(r)
+    return r
 
 
-_SOURCE_ROWS = tuple(_source_row(bits) for bits in range(32))
+_SOURCE_ROWS = np.array([_source_row(bits) for bits in range(32)], dtype=np.float64)
+_SOURCE_ROWS.flags.writeable = False
 _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
 _I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
+_I_LM_SUM, _I_LM_MEAN, _I_LM_MIN, _I_CTX_MEAN, _I_CTX_SUM = (
+    _F[n] for n in ("lm_sum", "lm_mean", "lm_min", "ctx_mean", "ctx_sum")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +112,41 @@ class Option:
     # Times an aligned table (`learn_pairs`) saw this rewrite (0: guessed from another inflection); -1 for
     # thesaurus, adapt and phrase-list options.
     learned_n: float = -1.0
-    row: np.ndarray | None = None  # the features that do not depend on context, computed once
-    # A tuple, not a list: a tuple of strings drops out of the garbage collector's lists (options are cached).
     words: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.words = tuple(self.original.split())
+
+
+# An Option's fields in order, as a plain tuple: option lists are cached for every span key met, and the garbage
+# collector stops tracking tuples of strings and numbers (it would walk every cached Option in each full pass).
+OptionRow = tuple[str, int, float, float, float, float, float]
+_ORIGINAL: Final = 0
+_LEARNED_P: Final = 5
+_LEARNED_N: Final = 6
+
+
+def _row(o: Option) -> OptionRow:
+    return (o.original, o.sources, o.rank, o.similarity, o.zipf, o.learned_p, o.learned_n)
+
+
+@dataclass(slots=True)
+class _Choices:
+    """A span key's options, and (once it is first decided) what its decisions share whatever the context."""
+
+    rows: tuple[OptionRow, ...]
+    words: tuple[tuple[str, ...], ...] = ()
+    static: np.ndarray | None = None  # (len(rows), n_features) with the context columns still zero
+    prior: np.ndarray | None = None  # each option's unigram log-ratio, clipped as the context features use it
+    learned: bool = False
+    aligned: bool = False  # some option comes from an aligned table
+    keep_zipf: float = 0.0
+    keep_oov: float = 0.0
+    # For the shortlist (more options than SHORTLIST): each option's word if it is one word, else None; whether
+    # some option has more (or fewer) words; the options a learned or aligned table vouches for.
+    firsts: list[str | None] = field(default_factory=list)
+    multi: bool = False
+    tabled: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -122,7 +155,7 @@ class TypeDecision:
 
     key: str
     occurrences: list[tuple[int, int]]
-    options: list[Option]
+    rows: tuple[OptionRow, ...]  # the options, built as `Option`s when asked for
     features: np.ndarray  # (len(options), n_features)
     keep_features: np.ndarray
     posterior: np.ndarray  # (1 + len(options)): keep first
@@ -131,6 +164,13 @@ class TypeDecision:
     aligned: bool = False  # decided with the aligned-table weights
     # (ALIGNED_FEATURES per option, ALIGNED_KEEP_FEATURES) when an option comes from an aligned table.
     extra: tuple[np.ndarray, np.ndarray] | None = None
+    _options: list[Option] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def options(self) -> list[Option]:
+        if self._options is None:
+            self._options = [Option(*r) for r in self.rows]
+        return self._options
 
     @property
     def p_spun(self) -> float:
@@ -192,7 +232,7 @@ class Decoder:
         self.threshold = max(params.threshold, params.tabled_threshold) if channels else params.threshold
         self.max_words = max([lexicon.max_words, *(c.max_words for c in channels)])
         self._zipf_cache: dict[str, float] = {}
-        self._opt_cache: dict[tuple[str, int], list[Option]] = {}
+        self._opt_cache: dict[tuple[str, int], _Choices] = {}
         self._known: dict[str, bool] = {}
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
@@ -271,15 +311,17 @@ class Decoder:
         return out
 
     def options(self, key: str, limit: int) -> list[Option]:
+        return [Option(*r) for r in self._choices(key, limit).rows]
+
+    def _choices(self, key: str, limit: int) -> _Choices:
         got = self._opt_cache.get((key, limit))
         if got is None:
             if len(self._opt_cache) > 100_000:  # bounded memo tables for long corpus runs
                 self.clear_memo()
-            got = self._options(key, limit)
-            self._opt_cache[key, limit] = got
+            got = self._opt_cache[key, limit] = _Choices(self._options(key, limit))
         return got
 
-    def _options(self, key: str, limit: int) -> list[Option]:
+    def _options(self, key: str, limit: int) -> tuple[OptionRow, ...]:
         found: dict[str, Option] = {}
         for table in self.channels:
             aligned = table.kind == "aligned"
@@ -291,15 +333,21 @@ class Decoder:
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
         spun = key.split(" ")
-        for original, bits, rank, similarity, zipf in self.lexicon.ranked(key, self.exclude, limit)[:limit]:
-            if original == key or (" " in key and _drops_words(original, spun, bits)):
+        multi = " " in key
+        ranked = self.lexicon.ranked(key, self.exclude, limit)[:limit]
+        if not found:  # the thesaurus alone (no learned tables): its originals are distinct, rows built directly
+            return tuple([(original, bits, rank, similarity, zipf, 0.0, -1.0)
+                          for original, bits, rank, similarity, zipf in ranked
+                          if original != key and not (multi and _drops_words(original, spun, bits))])
+        for original, bits, rank, similarity, zipf in ranked:
+            if original == key or (multi and _drops_words(original, spun, bits)):
                 continue
             opt = found.get(original)
             if opt is None:
                 found[original] = Option(original, bits, rank, similarity, zipf)
             else:
                 opt.sources, opt.rank, opt.similarity = bits, rank, similarity
-        return list(found.values())
+        return tuple(map(_row, found.values()))
 
     def _zipf(self, phrase: str) -> float:
         z = self._zipf_cache.get(phrase)
@@ -327,6 +375,8 @@ class Decoder:
         """Map each candidate span's lower-cased key to its occurrences (token index ranges)."""
         out: dict[str, list[tuple[int, int]]] = defaultdict(list)
         n = len(tokens)
+        if not self.channels:
+            return self._thesaurus_spans(text, tokens, forms, out)
         for i in range(n):
             if not tokens[i].is_word:
                 continue
@@ -343,6 +393,33 @@ class Decoder:
                     break
                 key = key + " " + forms[j]
                 if self._has_key(key):
+                    out[key].append((i, j + 1))
+        return out
+
+    def _thesaurus_spans(self, text: str, tokens: list[Token], forms: list[str],
+                         out: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+        """`spans` with the lexicon as the only source of keys: a span stops growing once no key can extend it."""
+        n = len(tokens)
+        is_key, continues = self.lexicon.is_key, self.lexicon.continues
+        is_word = [t.is_word for t in tokens]
+        # joins[j]: token j may extend a span ending at token j - 1 (a word after spaces, on the same line).
+        joins = [False] * n
+        for j in range(1, n):
+            if is_word[j]:
+                gap = text[tokens[j - 1].end : tokens[j].start]
+                joins[j] = not gap or (gap.isspace() and "\n" not in gap)
+        for i in range(n):
+            if not is_word[i]:
+                continue
+            key = forms[i]
+            out[key].append((i, i + 1))
+            middle = ""
+            for j in range(i + 1, min(n, i + self.max_words)):
+                if not joins[j] or (middle and not continues(middle)):
+                    break
+                key = key + " " + forms[j]
+                middle = middle + " " + forms[j] if middle else forms[j]
+                if is_key(key):
                     out[key].append((i, j + 1))
         return out
 
@@ -369,13 +446,13 @@ class Decoder:
         cands = {}
         for gkey in groups:
             key = gkey.split("\x00", 1)[0]
-            opts = self.options(key, limit)
-            if opts:
-                cands[gkey] = opts
+            choices = self._choices(key, limit)
+            if choices.rows:
+                cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, seen[gkey])
-                   for gkey, opts in cands.items()}
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey])
+                   for gkey, choices in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
             reading, changed = self._apply_reading(forms, list(decided.values()))
@@ -402,44 +479,59 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
-    def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option],
+    def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
                 around: list[tuple[list[str], bool, list[str], bool]]) -> TypeDecision:
         model = self.lm.model
-        use = occ[:MAX_OCCURRENCES]
+        n_use = min(len(occ), MAX_OCCURRENCES)
         spun_words = key.split()
         st_a, st_b = kenlm.State(), kenlm.State()
-        contexts = [(self.left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
-        tail = self._tail
-        if len(opts) > SHORTLIST:
+        left_state = self.left_state
+        contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
+        if choices.static is None:
+            self._prepare(key, choices)
+        rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
+        assert static is not None and prior is not None
+        if len(rows) > SHORTLIST:
+            tail = self._tail
             # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
             score = model.BaseScore
-            firsts = [o.words[0] if len(o.words) == 1 else None for o in opts]
-            multi = [c for c, w in enumerate(firsts) if w is None]
-            pre = np.zeros(len(opts))
+            firsts, multi = choices.firsts, choices.multi
+            pre = np.zeros(len(rows))
             for base, _, _ in contexts[:4]:
                 ref = tail(model, base, spun_words, [], False, st_a, st_b)
                 # Most candidates are one word: one LM lookup each, mapped without a Python loop.
                 if multi:
                     pre += [score(base, w, st_a) if w is not None else
-                            tail(model, base, opts[c].words, [], False, st_a, st_b) for c, w in enumerate(firsts)]
+                            tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
                 else:
                     pre += list(map(score, repeat(base), firsts, repeat(st_a)))
                 pre -= ref
             # A learned table's entries always reach stage 2: the table outranks the left context alone.
             # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
-            pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5 or o.learned_n >= 0]] = np.inf
-            keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
-            opts = [opts[c] for c in sorted(keep_idx)]
-        alt_words = [o.words for o in opts]
-        # (options, occurrences), C order like the array this was written into element by element
-        gains = np.array([self._gains(model, base, spun_words, alt_words, right, eos, st_a, st_b)
-                          for base, right, eos in contexts], dtype=np.float64).reshape(len(use), len(opts)).T.copy()
-        gains *= LN10
-        feats = self._features(key, opts, gains, len(occ))
-        keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
-        learned = bool(feats[:, _F["learned"]].any())
-        extra = self._aligned_columns(key, opts)
-        aligned = False
+            pre[choices.tabled] = np.inf
+            keep_idx = np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
+            rows = tuple([rows[c] for c in keep_idx])
+            alt_words = tuple([alt_words[c] for c in keep_idx])
+            feats, prior = static[keep_idx], prior[keep_idx]
+            learned = bool(np.logical_or.reduce(feats[:, _I_LEARNED]))  # .any() without its wrapper
+            aligned = any(r[_LEARNED_N] >= 0 for r in rows)
+        else:
+            feats = static.copy()
+            learned, aligned = choices.learned, choices.aligned
+        gains_of = self._gains
+        if n_use == 1:
+            base, right, eos = contexts[0]
+            gains = np.array(gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b), dtype=np.float64)
+            gains *= LN10
+            self._one_context_features(feats, prior, gains)
+        else:
+            # (options, occurrences), C order like the array this was written into element by element
+            gains = np.array([gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
+                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(rows)).T.copy()
+            gains *= LN10
+            self._features(feats, prior, gains)
+        keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
+        extra = self._aligned_columns(key, rows) if aligned else None
         if extra is not None and self.aw is not None:
             aligned = True
             opt_x, keep_x = extra
@@ -447,23 +539,60 @@ class Decoder:
             scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
                                      feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
         else:
+            aligned = False
             cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
-            scores = np.concatenate(([keep @ ckw], feats @ cw))
-        scores -= scores.max()
+            scores = np.empty(len(rows) + 1)  # keep first, as np.concatenate would put it
+            scores[0] = keep @ ckw
+            scores[1:] = feats @ cw
+        # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
+        scores -= np.maximum.reduce(scores)
         post = np.exp(scores)
-        post /= post.sum()
-        best = int(np.argmax(post)) - 1
-        return TypeDecision(key, occ, opts, feats, keep, post, best, learned, aligned, extra)
+        post /= np.add.reduce(post)
+        best = int(post.argmax()) - 1
+        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, aligned, extra)
 
-    def _aligned_columns(self, key: str, opts: list[Option]) -> tuple[np.ndarray, np.ndarray] | None:
+    def _prepare(self, key: str, choices: _Choices) -> None:
+        """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
+        zs = self._zipf(key)
+        n_spun = key.count(" ") + 1
+        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(*choices.rows, strict=True)
+        choices.words = tuple([tuple(o.split()) for o in originals])
+        static = _SOURCE_ROWS[np.array(sources, dtype=np.int64) & 31]  # a new array, one row per option
+        if any(p > 0 for p in learned_ps):
+            for c, p in enumerate(learned_ps):
+                if p > 0:
+                    static[c, _I_LEARNED] = 1.0
+                    static[c, _I_LEARNED_LOGP] = math.log(p) + 3.0
+        static[:, _I_RANK] = ranks
+        static[:, _I_SIMILARITY] = similarities
+        z = np.array(zipfs, dtype=np.float64)
+        static[:, _I_ZIPF] = z / 8.0
+        static[:, _I_ZIPF_GAIN] = (z - zs) / 8.0
+        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n_spun for o in originals]
+        in_lm = self._in_lm
+        static[:, _I_OOV] = [1.0 if o and not in_lm(o) else 0.0 for o in originals]
+        # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
+        choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
+        choices.learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))
+        if len(originals) > SHORTLIST:
+            choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
+            choices.multi = any(w is None for w in choices.firsts)
+            choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps, learned_ns, strict=True))
+                              if p >= 0.5 or n >= 0]
+        choices.aligned = any(n >= 0 for n in learned_ns)
+        choices.keep_zipf = zs / 8.0
+        choices.keep_oov = float(not self._in_lm(key))
+        choices.static = static
+
+    def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
         """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
 
         How often a rewrite was seen says how far to trust its probability (one sighting in one document, or
         forty), and the share of the form's sightings left as they were is the prior that it was not spun.
         """
-        if not any(o.learned_n >= 0 for o in opts):
+        if not any(r[_LEARNED_N] >= 0 for r in rows):
             return None
-        opt_x = np.array([[math.log1p(max(o.learned_n, 0.0)), float(o.learned_n == 0)] for o in opts])
+        opt_x = np.array([[math.log1p(max(r[_LEARNED_N], 0.0)), float(r[_LEARNED_N] == 0)] for r in rows])
         entries = [e for c in self.channels if c.kind == "aligned" for e in c.get(key)]
         seen = max((e.seen for e in entries), default=0.0)
         spun_p = sum(e.prob for e in entries if e.count > 0 and e.original != key)
@@ -473,15 +602,15 @@ class Decoder:
     @staticmethod
     def left_state(model: Any, left: list[str], bos: bool) -> Any:
         """The LM state after the context words `left` (from the sentence start when `bos`)."""
-        base = kenlm.State()
+        base, nxt = kenlm.State(), kenlm.State()
         if bos:
             model.BeginSentenceWrite(base)
         else:
             model.NullContextWrite(base)
+        score = model.BaseScore
         for w in left:
-            nxt = kenlm.State()
-            model.BaseScore(base, w, nxt)
-            base = nxt
+            score(base, w, nxt)
+            base, nxt = nxt, base
         return base
 
     @staticmethod
@@ -495,7 +624,7 @@ class Decoder:
         return total
 
     @staticmethod
-    def _gains(model: Any, base: Any, spun: list[str], alts: list[tuple[str, ...]], right: list[str], eos: bool,
+    def _gains(model: Any, base: Any, spun: list[str], alts: Sequence[tuple[str, ...]], right: list[str], eos: bool,
                a: Any, b: Any) -> list[float]:
         """`_tail` of each of `alts` minus `_tail` of `spun` in one context, the same floats with fewer LM lookups.
 
@@ -503,34 +632,42 @@ class Decoder:
         every later score is the spun reading's: KenLM's score depends on the state's words alone.
         """
         after = [*right, "</s>"] if eos else right
+        score = model.BaseScore
+        new_state = kenlm.State
         ref = 0.0
         cur = base
         for w in spun:
-            nxt = kenlm.State()
-            ref += model.BaseScore(cur, w, nxt)
+            nxt = new_state()
+            ref += score(cur, w, nxt)
             cur = nxt
         states, scores = [], []
         for w in after:
-            nxt = kenlm.State()
+            nxt = new_state()
             states.append(cur)
-            scores.append(model.BaseScore(cur, w, nxt))
+            scores.append(score(cur, w, nxt))
             ref += scores[-1]
             cur = nxt
-        score = model.BaseScore
-        n = len(after)
+        # (state the spun reading is in before the word, the word, the spun reading's scores from there on)
+        steps = [(states[i], w, scores[i:]) for i, w in enumerate(after)]
         out = []
         for words in alts:
-            total = 0.0
-            cur, nxt = base, a
-            for w in words:
-                total += score(cur, w, nxt)
-                cur, nxt = nxt, (b if cur is base else cur)
-            for i in range(n):
-                if cur == states[i]:
-                    for x in scores[i:]:
+            # `total` starts at 0.0 and adds each score in turn, as `_tail` does; a and b take turns as the
+            # state written to once the base context (never written to) is left.
+            if words:
+                total = 0.0 + score(base, words[0], a)
+                cur, nxt = a, b
+                for w in words[1:]:
+                    total += score(cur, w, nxt)
+                    cur, nxt = nxt, cur
+            else:
+                total = 0.0
+                cur, nxt = base, a
+            for state, w, rest in steps:
+                if cur == state:
+                    for x in rest:
                         total += x
                     break
-                total += score(cur, after[i], nxt)
+                total += score(cur, w, nxt)
                 cur, nxt = nxt, (b if cur is base else cur)
             out.append(total - ref)
         return out
@@ -557,43 +694,35 @@ class Decoder:
         eos = (k >= len(reading) or sent[k] != s) and len(words) <= n
         return words[:n], eos
 
-    def _features(self, key: str, opts: list[Option], gains: np.ndarray, n_occ: int) -> np.ndarray:
-        zs = self._zipf(key)
-        n_spun = key.count(" ") + 1
-        rows: list[np.ndarray] = []
-        for o in opts:
-            if o.row is None:
-                o.row = self._static_row(o, zs, n_spun)
-            rows.append(o.row)
-        f = np.array(rows)
+    @staticmethod
+    def _features(f: np.ndarray, prior: np.ndarray, gains: np.ndarray) -> None:
+        """Write the LM columns of `f` from `gains` (options, occurrences) in nats."""
         n = gains.shape[1]
         # np.clip is minimum(maximum(...)) for finite values; mean is sum / n (numpy's own _mean).
         gains = np.minimum(np.maximum(gains, -15.0), 15.0)
-        total = gains.sum(axis=1)
+        total = np.add.reduce(gains, axis=1)
         f[:, _F["lm_sum"]] = np.minimum(np.maximum(total, -40.0), 40.0) / 4.0
         f[:, _F["lm_mean"]] = total / n
-        f[:, _F["lm_min"]] = gains.min(axis=1)
-        # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        prior = np.minimum(np.maximum((f[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
+        f[:, _F["lm_min"]] = np.minimum.reduce(gains, axis=1)
         ctx = gains - prior[:, None]
-        ctx_total = ctx.sum(axis=1)
+        ctx_total = np.add.reduce(ctx, axis=1)
         f[:, _F["ctx_mean"]] = ctx_total / n
         f[:, _F["ctx_sum"]] = np.minimum(np.maximum(ctx_total, -40.0), 40.0) / 4.0
-        return f
 
-    def _static_row(self, o: Option, zs: float, n_spun: int) -> np.ndarray:
-        r = list(_SOURCE_ROWS[o.sources & 31])  # filled as a list: numpy item writes cost more
-        if o.learned_p > 0:
-            r[_I_LEARNED] = 1.0
-            r[_I_LEARNED_LOGP] = math.log(o.learned_p) + 3.0
-        r[_I_RANK] = o.rank
-        r[_I_SIMILARITY] = o.similarity
-        r[_I_ZIPF] = o.zipf / 8.0
-        r[_I_ZIPF_GAIN] = (o.zipf - zs) / 8.0
-        r[_I_LEN_DIFF] = (o.original.count(" ") + 1 if o.original else 0) - n_spun
-        if o.original and not self._in_lm(o.original):
-            r[_I_OOV] = 1.0
-        return np.array(r, dtype=np.float64)
+    @staticmethod
+    def _one_context_features(f: np.ndarray, prior: np.ndarray, gains: np.ndarray) -> None:
+        """`_features` for one occurrence (`gains` one value per option): the same floats with fewer array passes.
+
+        A sum or mean of one value is the value, and one clipped gain (and its excess over the prior, within
+        ±30) lies inside the ±40 clip of the sums.
+        """
+        g = np.minimum(np.maximum(gains, -15.0), 15.0)
+        ctx = g - prior
+        f[:, _I_LM_SUM] = g / 4.0
+        f[:, _I_LM_MEAN] = g
+        f[:, _I_LM_MIN] = g
+        f[:, _I_CTX_MEAN] = ctx
+        f[:, _I_CTX_SUM] = ctx / 4.0
 
     # -- choosing changes -------------------------------------------------------------------------------
     def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:

@@ -129,6 +129,7 @@ class Lexicon:
         # The multiword keys, read once on first use (a few MB, tens of ms): the lattice asks about every
         # n-gram it meets, and most are rejected without a query.
         self._phrases: dict[str, None] | None = None
+        self._middles: dict[str, None] | None = None
         self._analyses: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -172,6 +173,23 @@ class Lexicon:
                 self._may_read_as_key(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
             self._keys[spun] = hit
         return hit
+
+    def continues(self, middle: str) -> bool:
+        """Could a span whose words after its first are `middle` (one or more) grow by a word into a key?
+
+        Reading a phrase as a key changes at most its first and its last word (`_analyse`), so the words between
+        stay as they are in the stored phrase.
+        """
+        if self._middles is None:
+            middles: dict[str, None] = {}
+            for phrase in self._phrases_index():
+                i = phrase.find(" ") + 1
+                j = phrase.find(" ", i)
+                while j > 0:  # words 2..t of a phrase of more than t words
+                    middles[phrase[i:j]] = None
+                    j = phrase.find(" ", j + 1)
+            self._middles = middles
+        return middle in self._middles
 
     def candidates(self, spun: str, exclude: Source = NO_SOURCE, limit: int | None = None) -> list[Candidate]:
         """Originals that a spinner could have replaced with `spun`, inflected like it, best first.
