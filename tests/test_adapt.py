@@ -203,8 +203,10 @@ def test_a_repeated_phrase_no_lexicon_lists_becomes_a_type(loso_engine):
 def test_a_missing_word_of_another_inflection_is_proposed(loso_engine):
     """A spinner that ignores inflection writes "lingual" for "said": the missing "said" is still a candidate."""
     names = ["Smith", "Jones", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Roberts", "Walker"]
-    docs = [f"\"We will win the vote,\" lingual Mr {n}. The minister lingual the plan would work. "
-            f"Officials lingual that the talks had ended." for n in names]
+    # Long enough (about 4,000 words) for clean English to expect "said" at least three times.
+    docs = [f"\"We will win the vote next week,\" Mr {n} lingual. \"The plan will work,\" he lingual. "
+            "Officials and ministers met in the city on Monday to discuss the budget and the new rules for "
+            f"schools, and the talks went on until day {k}." for k in range(10) for n in names]
     ad = Adapter(loso_engine)
     ad.evidence(docs)
-    assert "said" in [o.original for o in ad._options("lingual")]
+    assert "said" in [o.original for o in ad._extra.get("lingual", [])]  # proposed by the corpus, not a thesaurus
