@@ -177,3 +177,36 @@ def test_a_phrase_can_stand_for_one_of_its_own_words(loso_engine):
     assert ad._count("war") == 3
     assert ad._anomaly("war", inside="state of war") < ad._anomaly("war")
     assert -6.0 <= ad._balance("state of war", "war") <= 0.0
+
+
+def test_a_repeated_phrase_no_lexicon_lists_becomes_a_type(loso_engine):
+    """A farm writes "really quite" for "very": the corpus repeats it far beyond what the LM expects after "really"."""
+    from collections import defaultdict
+
+    from unspin.adapt import _Doc
+
+    words = ["good", "bad", "long", "hard", "late", "cold", "busy", "quiet", "early", "close", "slow", "high"]
+    verbs = ["was", "looked", "felt", "seemed", "became", "got"]
+    docs = [_Doc(f"On day {k} the game {verbs[k % 6]} really quite {w}.") for k, w in enumerate(words * 2)]
+    ad = Adapter(loso_engine)
+    occ: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for n, d in enumerate(docs):
+        ad._unigrams.update(f for f, t in zip(d.forms, d.tokens, strict=True) if t.is_word)
+        for key, where in ad.decoder.spans(d.text, d.tokens, d.forms).items():
+            occ[key].extend((n, i, j) for i, j in where)
+    ad._n_words = sum(ad._unigrams.values())
+    found = ad._new_phrases(docs, occ)
+    assert len(found["really quite"]) == 24
+    assert not any(k.startswith(("was ", "looked ")) for k in found)  # each verb only 4 times: not repeated enough
+
+
+def test_a_missing_word_of_another_inflection_is_proposed(loso_engine):
+    """A spinner that ignores inflection writes "lingual" for "said": the missing "said" is still a candidate."""
+    names = ["Smith", "Jones", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Roberts", "Walker"]
+    # Long enough (about 4,000 words) for clean English to expect "said" at least three times.
+    docs = [f"\"We will win the vote next week,\" Mr {n} lingual. \"The plan will work,\" he lingual. "
+            "Officials and ministers met in the city on Monday to discuss the budget and the new rules for "
+            f"schools, and the talks went on until day {k}." for k in range(10) for n in names]
+    ad = Adapter(loso_engine)
+    ad.evidence(docs)
+    assert "said" in [o.original for o in ad._extra.get("lingual", [])]  # proposed by the corpus, not a thesaurus

@@ -72,6 +72,7 @@ OPTION_FEATURES = (
     "corpus",  # proposed by the corpus (a word gone missing), not by the lexicon
     "contained",  # a word of the spun phrase itself ("state of war" <- "war": thesauri list such pairs)
     "balance",  # how far the expected counts of the type and o together are from the type's count
+    "pair",  # min(how over-represented the type is, how missing o is), at least 0: both sides of one rewrite
     "bias",
 )
 KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
@@ -79,6 +80,13 @@ OTHER_FEATURES = ("over", "log_count", "bias")
 MAX_OCCURRENCES = 32  # occurrences of one type scored per round; more add little evidence and cost LM calls
 MISSING_VOCAB = 30_000  # the most frequent English words: the ones whose absence from a corpus is noticed
 CORPUS_CANDIDATES = 3  # missing words proposed per over-represented type
+# A missing word of another inflection than the over-represented form is still proposed (spinners that ignore
+# inflection write "lingual" for "said"), behind the same-inflection ones: this many log10 units per context.
+TAG_MISMATCH = 0.5
+OVER_PHRASES = True  # over-represented phrases the lexicon knows ("common man") get missing words proposed too
+RESCORE_RIGHT = 30  # missing words shortlisted by the left context, re-scored with both sides
+NEW_PHRASE_WORDS = 5  # longest phrase no lexicon lists that the corpus itself can propose as a spun form
+NEW_PHRASE_OVER = math.log(20.0)  # how much more often than the LM predicts (after its first word) it must occur
 MIN_PROB = 0.35  # entries less likely than this are left out: an entry switches its form to the learned weights
 
 
@@ -88,7 +96,7 @@ class AdaptParams:
 
     option_w: list[float] = field(default_factory=lambda: [
         0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0,
-        0.0, -4.0])
+        0.0, 0.0, -4.0])
     keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
     other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
     min_prob: float = MIN_PROB
@@ -173,7 +181,7 @@ class Adapter:
 
     def __init__(self, engine: Engine | None = None, params: AdaptParams | None = None,
                  max_occurrences: int = MAX_OCCURRENCES, rounds: int = 2, corpus_candidates: bool = True,
-                 explain_away: bool = True, min_spun_share: float = MIN_SPUN_SHARE) -> None:
+                 explain_away: bool = True, min_spun_share: float = MIN_SPUN_SHARE, new_phrases: bool = True) -> None:
         from .engine import Engine
 
         self.engine = engine if engine is not None else Engine()
@@ -186,6 +194,7 @@ class Adapter:
         self.corpus_candidates = corpus_candidates
         self.explain_away = explain_away
         self.min_spun_share = min_spun_share
+        self.new_phrases = new_phrases
         self._unigrams: Counter[str] = Counter()
         self._phrases: Counter[str] = Counter()
         self._n_words = 1
@@ -239,6 +248,8 @@ class Adapter:
         types = []
         self._extra = {}
         if self.corpus_candidates:
+            if self.new_phrases:
+                occ.update(self._new_phrases(docs, occ))
             self._extra = self._missing_candidates(docs, occ)
         for key, found in occ.items():
             if any(c.isdigit() for c in key):
@@ -322,30 +333,125 @@ class Adapter:
         missing = [w for w in top_n_list("en", MISSING_VOCAB)
                    if w.isalpha() and w.islower() and len(w) > 2 and self._expected(w) >= 3.0
                    and self._count(w) <= 0.25 * self._expected(w) and self.decoder._in_lm(w) and tags(w)]
-        over = [k for k, where in occ.items()
-                if " " not in k and k.isalpha() and len(where) >= 3 and self._anomaly(k) >= math.log(2.0) and tags(k)]
+        def over_represented(k: str, n: int) -> bool:
+            if " " in k:  # phrases are not counted yet (_phrase_counts): their occurrences are their count
+                return (OVER_PHRASES and all(w.isalpha() for w in k.split())
+                        and math.log((n + 1.0) / (self._expected(k) + 1.0)) >= math.log(2.0))
+            return k.isalpha() and self._anomaly(k) >= math.log(2.0) and bool(tags(k))
+
+        over = [k for k, where in occ.items() if len(where) >= 3 and over_represented(k, len(where))]
         if not missing or not over:
             return {}
         model = self.decoder.lm.model
         order = self.decoder.lm.order
         out: dict[str, list[Option]] = {}
-        st = kenlm.State()
+        st, st2 = kenlm.State(), kenlm.State()
         for key in over:
             kt = tags(key)
-            cands = [w for w in missing if w != key and tags(w) & kt]
+            cands = [w for w in missing if w != key]
             if not cands:
                 continue
             score = np.array([0.5 * -self._anomaly(w) for w in cands])
-            for n, i, _ in self._sample(occ[key])[:6]:
+            sample = self._sample(occ[key])[:6]
+            score -= np.array([0.0 if tags(w) & kt else TAG_MISMATCH * len(sample) for w in cands])
+            for n, i, _ in sample:
                 d = docs[n]
                 left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
                 base = Decoder.left_state(model, left, bos)
-                ref = model.BaseScore(base, key, st)
+                if " " in key:
+                    ref = Decoder._tail(model, base, key.split(), [], False, st, st2)
+                else:
+                    ref = model.BaseScore(base, key, st)
                 score += np.array([model.BaseScore(base, w, st) - ref for w in cands])
             best = np.argsort(-score, kind="stable")[:CORPUS_CANDIDATES]
+            if RESCORE_RIGHT:
+                # The left context alone shortlists; both sides choose ("lingual" <- "said" shows after the quote).
+                short = np.argsort(-score, kind="stable")[:RESCORE_RIGHT]
+                full = np.array([0.0 if tags(cands[c]) & kt else -TAG_MISMATCH * len(sample) for c in short])
+                full += np.array([0.5 * -self._anomaly(cands[c]) for c in short])
+                for n, i, j in sample:
+                    d = docs[n]
+                    left, bos = Decoder._left(d.reading, d.sent, i, order - 1)
+                    right, eos = Decoder._right(d.reading, d.sent, j, order - 1)
+                    base = Decoder.left_state(model, left, bos)
+                    full += np.array([Decoder._tail(model, base, [cands[c]], right, eos, st, st2) for c in short])
+                best = short[np.argsort(-full, kind="stable")[:CORPUS_CANDIDATES]]
             out[key] = [Option(cands[c], 0, 0.0, 0.0, self._zipf(cands[c])) for c in best]
         log.debug("adapt: %d missing words proposed for %d over-represented types", len(missing), len(out))
         return out
+
+    def _new_phrases(self, docs: list[_Doc], occ: dict[str, list[tuple[int, int, int]]]
+                     ) -> dict[str, list[tuple[int, int, int]]]:
+        """Phrases no lexicon lists that the corpus repeats far more often than the language model expects.
+
+        A farm's own dictionary writes "owing to the fact that" for "because": the phrase is a type like any other,
+        its originals proposed from the words gone missing. Counted level by level (a phrase only where its prefix
+        repeats), and a phrase inside a longer one that holds most of its occurrences gives way to it.
+        """
+        model = self.decoder.lm.model
+        where: dict[str, list[tuple[int, int, int]]] = {}
+        frontier: set[str] | None = None
+        for size in range(2, NEW_PHRASE_WORDS + 1):
+            found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+            for n, d in enumerate(docs):
+                toks, f = d.tokens, d.forms
+                for i in range(len(toks) - size + 1):
+                    ok = True
+                    for j in range(i, i + size):
+                        if not (toks[j].is_word and f[j].isalpha()):
+                            ok = False
+                            break
+                        if j > i:
+                            gap = d.text[toks[j - 1].end : toks[j].start]
+                            if not gap or not gap.isspace() or "\n" in gap:
+                                ok = False
+                                break
+                    if not ok:
+                        continue
+                    key = " ".join(f[i : i + size])
+                    if frontier is not None and key.rsplit(" ", 1)[0] not in frontier:
+                        continue
+                    found[key].append((n, i, i + size))
+            found = {k: v for k, v in found.items() if len(v) >= 3}
+            frontier = set(found)
+            where.update(found)
+            if not found:
+                break
+        st_a, st_b = kenlm.State(), kenlm.State()
+        over: dict[str, float] = {}
+        for key, at in where.items():
+            if key in occ:
+                continue
+            words = key.split()
+            # One content word among function words ("healthy to") is a word in its usual company: the word's own
+            # type stands for it; a farm's phrase rewrites more than one word's worth ("really quite").
+            if sum(w not in FUNCTION_WORDS for w in words) < 2:
+                continue
+            base = Decoder.left_state(model, words[:1], False)
+            p = Decoder._tail(model, base, words[1:], [], False, st_a, st_b) * LN10
+            expected = self._unigrams.get(words[0], 0) * math.exp(p)
+            ratio = math.log((len(at) + 1.0) / (expected + 1.0))
+            # Both the LM and clean English word frequencies must find it over-represented: news repeats "this year".
+            if ratio < NEW_PHRASE_OVER or math.log((len(at) + 1.0) / (self._expected(key) + 1.0)) < math.log(4.0):
+                continue
+            # "he commented" repeats because "commented" does: a word over-represented outside the phrase explains it.
+            if any(math.log((max(0, self._unigrams.get(w, 0) - len(at) * words.count(w)) + 1.0)
+                            / (self._expected(w) + 1.0))
+                   >= math.log(4.0) for w in words):
+                continue
+            over[key] = ratio
+        # A phrase inside a longer over-represented one that holds most of its occurrences gives way to it.
+        inside: set[str] = set()
+        for o in [*over, *(k for k, at in occ.items() if " " in k and len(at) >= 3)]:
+            w = o.split()
+            for a in range(len(w)):
+                for b in range(a + 1, len(w) + 1):
+                    g = " ".join(w[a:b])
+                    if b - a < len(w) and g in over and len(where.get(o) or occ[o]) >= 0.7 * len(where[g]):
+                        inside.add(g)
+        keep = {k: where[k] for k in over if k not in inside}
+        log.debug("adapt: %d repeated phrases, %d over-represented, %d kept", len(where), len(over), len(keep))
+        return keep
 
     def _zipf(self, phrase: str) -> float:
         return self.decoder._zipf(phrase)
@@ -390,6 +496,7 @@ class Adapter:
                 row = t.option_rows[k]
                 row[f["missing"]] = self._anomaly(o, inside, other)
                 row[f["missing_pos"]] = row[f["missing"]] * row[f["pos_share"]]
+                row[f["pair"]] = max(0.0, min(self._anomaly(t.key), -row[f["missing"]]))
 
     def _balance(self, spun: str, original: str) -> float:
         """-|log((expected count of spun + expected count of original + 1) / (count of spun + 1))|, at least -6.
@@ -469,6 +576,7 @@ class Adapter:
         zs = self._zipf(t.key)
         n_spun = t.key.count(" ") + 1
         rows = np.zeros((len(opts), len(OPTION_FEATURES)))
+        over = self._anomaly(t.key)
         if len(opts):
             prior = np.clip(np.array([(o.zipf - zs) * LN10 for o in opts]), -15.0, 15.0)
             rows[:, f["lm_mean"]] = gains.mean(axis=1)
@@ -496,8 +604,8 @@ class Adapter:
             r[f["contained"]] = float(contained)
             r[f["balance"]] = self._balance(t.key, o.original)
             r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
+            r[f["pair"]] = max(0.0, min(over, -r[f["missing"]]))
             r[f["bias"]] = 1.0
-        over = self._anomaly(t.key)
         keep = np.array([over, zs / 8.0, math.log1p(t.count), float(not self.decoder._in_lm(t.key))])
         other = np.array([over, math.log1p(t.count), 1.0])
         return rows, keep, other
