@@ -60,7 +60,9 @@ def main() -> int:
     words = sum(len(t.split()) for t in docs)
     fns: dict[str, Any] = {}
     for side, mod in (("old", old), ("new", new)):
-        eng = mod.Engine()
+        # importlib.resources finds data through the `unspin` now in sys.modules (the new copy): the baseline's
+        # weights must be named, or a changed params.json would be read by both sides.
+        eng = mod.Engine(params=f"{args.base}/unspin/data/params.json") if side == "old" else mod.Engine()
         eng.detect("Warm-up text for the caches.")
         fns[side] = eng.restore if args.task == "restore" else eng.detect
     result: dict[str, Any] = {"task": args.task, "words": words, "docs": len(docs)}

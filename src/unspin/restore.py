@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .learn import ChannelTable
     from .lexicon import Lexicon
     from .lm import NgramLM
+    from .vectors import Vectors
 
 LN10 = math.log(10.0)
 MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
@@ -33,6 +34,8 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 TERM_CANDIDATES = 60
 TERM_P = 0.5
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
+TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
+TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
@@ -55,6 +58,7 @@ _I_LEARNED, _I_LEARNED_LOGP, _I_RANK, _I_SIMILARITY, _I_ZIPF, _I_ZIPF_GAIN = (
     _F[n] for n in ("learned", "learned_logp", "rank", "similarity", "zipf", "zipf_gain")
 )
 _I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
+_I_TOPIC_WIN, _I_TOPIC_DOC = _F["topic_win"], _F["topic_doc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +176,11 @@ class Decoder:
         params: Params,
         exclude_sources: int = 0,
         pool: bool = True,
+        vectors: Vectors | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.lm = lm
+        self.vectors = vectors  # None: the topic features stay 0
         self.channels = channels
         self.params = params
         self.exclude = exclude_sources
@@ -196,16 +202,22 @@ class Decoder:
         self._known: dict[str, bool] = {}
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
+        # Unit vectors of a span and its options, per (key, limit) like the options themselves (see _topics).
+        self._vec_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
 
     def memo_size(self) -> int:
-        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
+        vec = self.vectors.memo_size() if self.vectors is not None else 0
+        return (len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
+                + len(self._vec_cache) + vec)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache, self._vec_cache):
             table.clear()
+        if self.vectors is not None:
+            self.vectors.clear_memo()
 
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
@@ -370,7 +382,8 @@ class Decoder:
                 cands[gkey] = opts
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, seen[gkey])
+        topics = self._topics(forms, groups, cands, limit)
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], opts, seen[gkey], topics.get(gkey))
                    for gkey, opts in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
@@ -384,7 +397,7 @@ class Decoder:
                     # A decision depends on its occurrences' context words only: unchanged ones stand.
                     if ctx != seen[gkey]:
                         seen[gkey] = ctx
-                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx)
+                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey))
         an.types = list(decided.values())
         return an
 
@@ -398,8 +411,79 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
+    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, list[Option]],
+                limit: int) -> dict[str, np.ndarray]:
+        """The topic_win and topic_doc columns of each type's options, (len(options), 2).
+
+        They read the input's words, not the decoder's reading, so they are computed once per segment and hold
+        for every pass; types whose span has no vector get none (their columns stay 0).
+        """
+        vectors = self.vectors
+        if vectors is None or not cands:
+            return {}
+        mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g], limit)) is not None}
+        if not mats:
+            return {}
+        rows = vectors.context_rows(forms)
+        n = len(forms)
+        csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
+        np.cumsum(rows, axis=0, out=csum[1:])
+        # Every occurrence of every type at once: i, j, and where each type's occurrences start.
+        occ = [groups[g] for g in mats]
+        sizes = np.fromiter(map(len, occ), dtype=np.int64, count=len(occ))
+        flat = np.array([x for o in occ for x in o], dtype=np.int64)
+        i, j = flat[:, 0], flat[:, 1]
+        starts = np.zeros(len(occ), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        # The segment without the type's own occurrences.
+        doc = csum[n] - np.add.reduceat(csum[j] - csum[i], starts, axis=0)
+        doc /= np.maximum(np.sqrt(np.einsum("ij,ij->i", doc, doc)), 1e-9)[:, None]
+        # The windows of the occurrences the decoder uses (the first MAX_OCCURRENCES of each type).
+        used = np.minimum(sizes, MAX_OCCURRENCES)
+        pick = np.concatenate([np.arange(a, a + u) for a, u in zip(starts.tolist(), used.tolist(), strict=True)])
+        i, j = i[pick], j[pick]
+        win = (csum[np.minimum(j + TOPIC_WINDOW, n)] - csum[j]) + (csum[i] - csum[np.maximum(i - TOPIC_WINDOW, 0)])
+        win /= np.maximum(np.sqrt(np.einsum("ij,ij->i", win, win)), 1e-9)[:, None]
+        out = {}
+        a = 0
+        for g, (V, have), d, u in zip(mats, mats.values(), doc, used.tolist(), strict=True):
+            w = win[a : a + u]
+            a += u
+            on_win = (V @ w.T).sum(axis=1) / u  # row 0 is the spun form itself
+            on_doc = V @ d
+            col = np.empty((len(have), 2))
+            col[:, 0] = (on_win[1:] - on_win[0]) * have
+            col[:, 1] = (on_doc[1:] - on_doc[0]) * have
+            out[g] = col
+        return out
+
+    def _unit_matrix(self, key: str, opts: list[Option], limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Unit vectors of the span and then of each option (zero rows without one), with TOPIC_SCALE folded in,
+        and the 0/1 mask of options that have a vector; None when the span has no vector."""
+        ck = (key, limit)
+        got = self._vec_cache.get(ck, False)
+        if got is False:
+            if len(self._vec_cache) > 100_000:
+                self._vec_cache.clear()
+            assert self.vectors is not None
+            unit = self.vectors.unit
+            spun = unit(key)
+            got = None
+            if spun is not None:
+                units = [unit(o.original) for o in opts]
+                V = np.zeros((len(opts) + 1, spun.shape[0]), dtype=np.float32)
+                V[0] = spun
+                for c, u in enumerate(units):
+                    if u is not None:
+                        V[c + 1] = u
+                got = (V * TOPIC_SCALE, np.array([u is not None for u in units], dtype=np.float64))
+            self._vec_cache[ck] = got
+        return got  # type: ignore[return-value]  # the False sentinel never survives the branch above
+
     def _decide(self, key: str, occ: list[tuple[int, int]], opts: list[Option],
-                around: list[tuple[list[str], bool, list[str], bool]]) -> TypeDecision:
+                around: list[tuple[list[str], bool, list[str], bool]],
+                topic: np.ndarray | None = None) -> TypeDecision:
+        """Decide one type; `topic` holds the topic columns of `opts` (see _topics)."""
         model = self.lm.model
         use = occ[:MAX_OCCURRENCES]
         spun_words = key.split()
@@ -425,13 +509,18 @@ class Decoder:
             # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
             pre[[c for c, o in enumerate(opts) if o.learned_p >= 0.5 or o.learned_n >= 0]] = np.inf
             keep_idx = np.argsort(-pre, kind="stable")[:SHORTLIST]
-            opts = [opts[c] for c in sorted(keep_idx)]
+            short = sorted(keep_idx)
+            opts = [opts[c] for c in short]
+            if topic is not None:
+                topic = topic[short]
         alt_words = [o.words for o in opts]
         # (options, occurrences), C order like the array this was written into element by element
         gains = np.array([self._gains(model, base, spun_words, alt_words, right, eos, st_a, st_b)
                           for base, right, eos in contexts], dtype=np.float64).reshape(len(use), len(opts)).T.copy()
         gains *= LN10
         feats = self._features(key, opts, gains, len(occ))
+        if topic is not None:
+            feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = topic
         keep = np.array([self._zipf(key) / 8.0, math.log1p(len(occ)), float(not self._in_lm(key))])
         learned = bool(feats[:, _F["learned"]].any())
         extra = self._aligned_columns(key, opts)
