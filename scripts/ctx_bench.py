@@ -27,6 +27,7 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=0.15)
     ap.add_argument("--params", default=None, help="params.json to use instead of the shipped one")
     ap.add_argument("--skip-detect", action="store_true")
+    ap.add_argument("--only-clean", action="store_true", help="the clean-text job alone")
     a = ap.parse_args()
     cfg = dict(R.SUITES["full"], docs=a.docs)
     R._DOCS.update(R.split_docs(*R.load_docs(), cfg))
@@ -36,7 +37,7 @@ def main() -> int:
         R._SNAPSHOT["params"] = Params.load(Path(a.params))
     out: dict = {"docs": a.docs, "rate": a.rate, "restore": [], "detect": []}
     t0 = time.time()
-    for profile in PROFILES:
+    for profile in PROFILES if not a.only_clean else ():
         for loso in (False, True):
             r = R.job_restore(profile, a.rate, loso, False, True)
             r.pop("examples", None)
@@ -45,7 +46,7 @@ def main() -> int:
                   f"recall {r['recall']} {r['seconds']}s", file=sys.stderr, flush=True)
     out["clean"] = R.job_clean()
     print(f"clean: {out['clean']['changed_share']} of {out['clean']['words']} words", file=sys.stderr, flush=True)
-    if not a.skip_detect:
+    if not (a.skip_detect or a.only_clean):
         for profile in PROFILES:
             for loso in (False, True):
                 d = R.job_detect(profile, a.rate, loso)

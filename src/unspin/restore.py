@@ -440,26 +440,24 @@ class Decoder:
         doc /= np.maximum(np.sqrt(np.einsum("ij,ij->i", doc, doc)), 1e-9)[:, None]
         # The windows of the occurrences the decoder uses (the first MAX_OCCURRENCES of each type).
         used = np.minimum(sizes, MAX_OCCURRENCES)
-        pick = np.concatenate([np.arange(a, a + u) for a, u in zip(starts.tolist(), used.tolist(), strict=True)])
+        wstarts = np.zeros(len(occ), dtype=np.int64)
+        np.cumsum(used[:-1], out=wstarts[1:])
+        pick = np.arange(int(used.sum())) + np.repeat(starts - wstarts, used)
         i, j = i[pick], j[pick]
         win = (csum[np.minimum(j + TOPIC_WINDOW, n)] - csum[j]) + (csum[i] - csum[np.maximum(i - TOPIC_WINDOW, 0)])
         win /= np.maximum(np.sqrt(np.einsum("ij,ij->i", win, win)), 1e-9)[:, None]
+        # The mean cosine with the windows is the cosine with their mean: one vector per type, like doc.
+        wbar = np.add.reduceat(win, wstarts, axis=0) / used[:, None]
+        ctx = np.stack([wbar, doc], axis=2)  # (types, dim, 2)
         out = {}
-        a = 0
-        for g, (V, have), d, u in zip(mats, mats.values(), doc, used.tolist(), strict=True):
-            w = win[a : a + u]
-            a += u
-            on_win = (V @ w.T).sum(axis=1) / u  # row 0 is the spun form itself
-            on_doc = V @ d
-            col = np.empty((len(have), 2))
-            col[:, 0] = (on_win[1:] - on_win[0]) * have
-            col[:, 1] = (on_doc[1:] - on_doc[0]) * have
-            out[g] = col
+        for (g, (V, have)), c in zip(mats.items(), ctx, strict=True):
+            both = V @ c  # row 0 is the spun form itself
+            out[g] = (both[1:] - both[0]) * have
         return out
 
     def _unit_matrix(self, key: str, opts: list[Option], limit: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Unit vectors of the span and then of each option (zero rows without one), with TOPIC_SCALE folded in,
-        and the 0/1 mask of options that have a vector; None when the span has no vector."""
+        and the 0/1 column of options that have a vector; None when the span has no vector."""
         ck = (key, limit)
         got = self._vec_cache.get(ck, False)
         if got is False:
@@ -476,7 +474,7 @@ class Decoder:
                 for c, u in enumerate(units):
                     if u is not None:
                         V[c + 1] = u
-                got = (V * TOPIC_SCALE, np.array([u is not None for u in units], dtype=np.float64))
+                got = (V * TOPIC_SCALE, np.array([[u is not None] for u in units], dtype=np.float32))
             self._vec_cache[ck] = got
         return got  # type: ignore[return-value]  # the False sentinel never survives the branch above
 
