@@ -203,7 +203,7 @@ class Decoder:
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
         # Unit vectors of a span and its options, per (key, limit) like the options themselves (see _topics).
-        self._vec_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._vec_cache: dict[tuple[str, int], np.ndarray | None] = {}
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
@@ -450,14 +450,16 @@ class Decoder:
         wbar = np.add.reduceat(win, wstarts, axis=0) / used[:, None]
         ctx = np.stack([wbar, doc], axis=2)  # (types, dim, 2)
         out = {}
-        for (g, (V, have)), c in zip(mats.items(), ctx, strict=True):
+        for (g, V), c in zip(mats.items(), ctx, strict=True):
             both = V @ c  # row 0 is the spun form itself
-            out[g] = (both[1:] - both[0]) * have
+            out[g] = both[1:] - both[0]
         return out
 
-    def _unit_matrix(self, key: str, opts: list[Option], limit: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Unit vectors of the span and then of each option (zero rows without one), with TOPIC_SCALE folded in,
-        and the 0/1 column of options that have a vector; None when the span has no vector."""
+    def _unit_matrix(self, key: str, opts: list[Option], limit: int) -> np.ndarray | None:
+        """Unit vectors of the span and then of each option, times TOPIC_SCALE; None when the span has no vector.
+
+        An option without a vector gets the span's own row, so its topic columns come out exactly 0.
+        """
         ck = (key, limit)
         got = self._vec_cache.get(ck, False)
         if got is False:
@@ -469,12 +471,7 @@ class Decoder:
             got = None
             if spun is not None:
                 units = [unit(o.original) for o in opts]
-                V = np.zeros((len(opts) + 1, spun.shape[0]), dtype=np.float32)
-                V[0] = spun
-                for c, u in enumerate(units):
-                    if u is not None:
-                        V[c + 1] = u
-                got = (V * TOPIC_SCALE, np.array([[u is not None] for u in units], dtype=np.float32))
+                got = np.stack([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
             self._vec_cache[ck] = got
         return got  # type: ignore[return-value]  # the False sentinel never survives the branch above
 
