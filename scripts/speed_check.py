@@ -53,6 +53,8 @@ def main() -> int:
     parser.add_argument("--task", choices=("restore", "detect"), default="restore")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the documents (the first is cold)")
     parser.add_argument("--words", type=int, default=20000)
+    parser.add_argument("--allow-different", action="store_true",
+                        help="time both even when their results differ (a change of weights, not a speed-up)")
     args = parser.parse_args()
     old = _load(args.base)
     new = _load(None)
@@ -60,7 +62,9 @@ def main() -> int:
     words = sum(len(t.split()) for t in docs)
     fns: dict[str, Any] = {}
     for side, mod in (("old", old), ("new", new)):
-        eng = mod.Engine()
+        # importlib.resources finds data through the `unspin` now in sys.modules (the new copy): the baseline's
+        # weights must be named, or a changed params.json would be read by both sides.
+        eng = mod.Engine(params=f"{args.base}/unspin/data/params.json") if side == "old" else mod.Engine()
         eng.detect("Warm-up text for the caches.")
         fns[side] = eng.restore if args.task == "restore" else eng.detect
     result: dict[str, Any] = {"task": args.task, "words": words, "docs": len(docs)}
@@ -73,7 +77,7 @@ def main() -> int:
                 out = fns[side](doc)
                 cpu[side] += time.process_time() - t0
                 outs[side] = json.dumps(out.to_dict(), sort_keys=True, ensure_ascii=False)
-            if outs["old"] != outs["new"]:
+            if outs["old"] != outs["new"] and not args.allow_different:
                 print(f"document {i}: the outputs differ", file=sys.stderr)
                 return 1
         result["cold" if r == 0 else f"warm{r}"] = {

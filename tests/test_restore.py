@@ -105,3 +105,16 @@ def test_a_learned_hyphenated_rewrite_is_undone_and_written_back_with_its_hyphen
     # A table without hyphenated keys leaves hyphenated words alone as before.
     assert "well-known" in Engine(channels=[learn_pairs([("a big home", "a big house")])]).restore(
         "The well-known home is big.").text
+
+
+def test_topic_columns_favour_the_original_that_fits_the_wider_context(engine):
+    from unspin.params import CANDIDATE_FEATURES
+
+    text = ("The bank said shares fell sharply as the inventory market closed lower on Monday. "
+            "Traders sold shares in the banks and investors feared the inventory market would fall further.")
+    an = next(engine.analyse(text))
+    (d,) = [d for d in an.types if d.key == "inventory"]
+    win, doc = CANDIDATE_FEATURES.index("topic_win"), CANDIDATE_FEATURES.index("topic_doc")
+    by = {o.original: f for o, f in zip(d.options, d.features, strict=True)}
+    assert by["stock"][win] > 1.0 and by["stock"][doc] > 1.0
+    assert by["stock"][win] > max(f[win] for o, f in by.items() if o != "stock")

@@ -188,7 +188,7 @@ class Adapter:
         self.params = params if params is not None else AdaptParams.load()
         # A decoder of our own with no learned tables: candidates come from the lexicon alone.
         self.decoder = Decoder(self.engine.lexicon, self.engine.lm, [], self.engine.params,
-                               exclude_sources=self.engine.decoder.exclude)
+                               exclude_sources=self.engine.decoder.exclude, vectors=self.engine.vectors)
         self.max_occurrences = max_occurrences
         self.rounds = rounds
         self.corpus_candidates = corpus_candidates

@@ -15,6 +15,7 @@ from .lexicon import Lexicon
 from .lm import NgramLM
 from .params import Params
 from .restore import Analysis, Change, Decoder, RestoreResult, apply_changes
+from .vectors import Vectors
 
 log = logging.getLogger("unspin")
 log.addHandler(logging.NullHandler())
@@ -53,14 +54,17 @@ class Engine:
         exclude_sources: int = 0,
         params: Params | str | os.PathLike[str] | None = None,
         pool: bool = True,
+        vectors: Vectors | str | os.PathLike[str] | None = None,
     ) -> None:
         self.lexicon = lexicon if isinstance(lexicon, Lexicon) else (
             Lexicon(lexicon) if lexicon is not None else Lexicon.default())
         self.lm = lm if isinstance(lm, NgramLM) else (NgramLM(Path(lm)) if lm is not None else NgramLM.default())
         self.channels = [c if isinstance(c, ChannelTable) else ChannelTable.load(c) for c in channels]
         self.params = params if isinstance(params, Params) else Params.load(None if params is None else Path(params))
+        self.vectors = vectors if isinstance(vectors, Vectors) else (
+            Vectors(vectors) if vectors is not None else Vectors.default())
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
-                               exclude_sources=int(exclude_sources), pool=pool)
+                               exclude_sources=int(exclude_sources), pool=pool, vectors=self.vectors)
 
     def trim_memo(self, max_entries: int) -> bool:
         """Empty the lexicon's and decoder's memo tables if together they hold over `max_entries` entries."""

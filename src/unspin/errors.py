@@ -15,6 +15,7 @@ class E:
     BAD_CHANNEL = "E005: channel table {path} is not usable: {detail}"
     BAD_LM = "E006: language model {path} is not usable: {detail}"
     BAD_LEXICON = "E007: lexicon {path} is not usable: {detail}"
+    BAD_VECTORS = "E073: word vectors {path} are not usable: {detail}"
     BAD_PAIRS = "E008: cannot read pairs from {path}: {detail}"
     TOO_LARGE = "E012: input is {size:.1f} MB, over the {limit:g} MB limit (raise it with --max-mb, or split the text)"
     MISSING_EXTRA = "E009: {feature} needs the optional dependencies: pip install 'unspin[{extra}]'"

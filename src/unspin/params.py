@@ -31,6 +31,10 @@ CANDIDATE_FEATURES = (
     "len_diff",
     "n_sources",
     "oov",
+    # Wider context (unspin.vectors): cosine of the original's word vector with the SIF-weighted mean vector of
+    # the words around an occurrence, minus the spun form's, times 4; 0 when either has no vector.
+    "topic_win",  # +-TOPIC_WINDOW tokens around each occurrence, averaged over occurrences
+    "topic_doc",  # the whole segment but the type's own occurrences
     "bias",
 )
 KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
@@ -66,7 +70,7 @@ class Params:
 
     cand_w: list[float] = field(
         default_factory=lambda: [0.6, 0.2, 0.3, 0.0, 0.0, 0.5, 0.5, 0.3, 0.2, 1.0, 3.0, 1.0, 0.5, 1.0, 0.3, 1.0,
-                                 -0.5, 0.2, -2.0, -6.0]
+                                 -0.5, 0.2, -2.0, 0.0, 0.0, -6.0]
     )
     keep_w: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     threshold: float = 0.3  # minimum margin p(best original) - p(kept as is) for a change

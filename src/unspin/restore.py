@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .learn import ChannelTable
     from .lexicon import Lexicon
     from .lm import NgramLM
+    from .vectors import Vectors
 
 LN10 = math.log(10.0)
 MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little and costs LM calls
@@ -33,6 +34,8 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 TERM_CANDIDATES = 60
 TERM_P = 0.5
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
+TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
+TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
@@ -59,6 +62,7 @@ _I_LEN_DIFF, _I_OOV = _F["len_diff"], _F["oov"]
 _I_LM_SUM, _I_LM_MEAN, _I_LM_MIN, _I_CTX_MEAN, _I_CTX_SUM = (
     _F[n] for n in ("lm_sum", "lm_mean", "lm_min", "ctx_mean", "ctx_sum")
 )
+_I_TOPIC_WIN, _I_TOPIC_DOC = _F["topic_win"], _F["topic_doc"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +216,11 @@ class Decoder:
         params: Params,
         exclude_sources: int = 0,
         pool: bool = True,
+        vectors: Vectors | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.lm = lm
+        self.vectors = vectors  # None: the topic features stay 0
         self.channels = channels
         self.params = params
         self.exclude = exclude_sources
@@ -236,16 +242,22 @@ class Decoder:
         self._known: dict[str, bool] = {}
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
+        # Unit vectors of a span and its options, per (key, limit) like the options themselves (see _topics).
+        self._vec_cache: dict[tuple[str, int], np.ndarray | None] = {}
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
 
     def memo_size(self) -> int:
-        return len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
+        vec = self.vectors.memo_size() if self.vectors is not None else 0
+        return (len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
+                + len(self._vec_cache) + vec)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache, self._vec_cache):
             table.clear()
+        if self.vectors is not None:
+            self.vectors.clear_memo()
 
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
@@ -451,7 +463,8 @@ class Decoder:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey])
+        topics = self._topics(forms, groups, cands, limit)
+        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey], topics.get(gkey))
                    for gkey, choices in cands.items()}
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
@@ -465,7 +478,7 @@ class Decoder:
                     # A decision depends on its occurrences' context words only: unchanged ones stand.
                     if ctx != seen[gkey]:
                         seen[gkey] = ctx
-                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx)
+                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey))
         an.types = list(decided.values())
         return an
 
@@ -479,8 +492,74 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
+    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices],
+                limit: int) -> dict[str, np.ndarray]:
+        """The topic_win and topic_doc columns of each type's options, (len(options), 2).
+
+        They read the input's words, not the decoder's reading, so they are computed once per segment and hold
+        for every pass; types whose span has no vector get none (their columns stay 0).
+        """
+        vectors = self.vectors
+        if vectors is None or not cands:
+            return {}
+        mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g], limit)) is not None}
+        if not mats:
+            return {}
+        rows = vectors.context_rows(forms)
+        n = len(forms)
+        csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
+        np.cumsum(rows, axis=0, out=csum[1:])
+        # Every occurrence of every type at once: i, j, and where each type's occurrences start.
+        occ = [groups[g] for g in mats]
+        sizes = np.fromiter(map(len, occ), dtype=np.int64, count=len(occ))
+        flat = np.array([x for o in occ for x in o], dtype=np.int64)
+        i, j = flat[:, 0], flat[:, 1]
+        starts = np.zeros(len(occ), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        # The segment without the type's own occurrences.
+        doc = csum[n] - np.add.reduceat(csum[j] - csum[i], starts, axis=0)
+        doc /= np.maximum(np.sqrt(np.einsum("ij,ij->i", doc, doc)), 1e-9)[:, None]
+        # The windows of the occurrences the decoder uses (the first MAX_OCCURRENCES of each type).
+        used = np.minimum(sizes, MAX_OCCURRENCES)
+        wstarts = np.zeros(len(occ), dtype=np.int64)
+        np.cumsum(used[:-1], out=wstarts[1:])
+        pick = np.arange(int(used.sum())) + np.repeat(starts - wstarts, used)
+        i, j = i[pick], j[pick]
+        win = (csum[np.minimum(j + TOPIC_WINDOW, n)] - csum[j]) + (csum[i] - csum[np.maximum(i - TOPIC_WINDOW, 0)])
+        win /= np.maximum(np.sqrt(np.einsum("ij,ij->i", win, win)), 1e-9)[:, None]
+        # The mean cosine with the windows is the cosine with their mean: one vector per type, like doc.
+        wbar = np.add.reduceat(win, wstarts, axis=0) / used[:, None]
+        ctx = np.stack([wbar, doc], axis=2)  # (types, dim, 2)
+        out = {}
+        for (g, V), c in zip(mats.items(), ctx, strict=True):
+            both = V @ c  # row 0 is the spun form itself
+            out[g] = both[1:] - both[0]
+        return out
+
+    def _unit_matrix(self, key: str, choices: _Choices, limit: int) -> np.ndarray | None:
+        """Unit vectors of the span and then of each option, times TOPIC_SCALE; None when the span has no vector.
+
+        An option without a vector gets the span's own row, so its topic columns come out exactly 0.
+        """
+        ck = (key, limit)
+        got = self._vec_cache.get(ck, False)
+        if got is False:
+            if len(self._vec_cache) > 100_000:
+                self._vec_cache.clear()
+            assert self.vectors is not None
+            unit = self.vectors.unit
+            spun = unit(key)
+            got = None
+            if spun is not None:
+                units = [unit(r[_ORIGINAL]) for r in choices.rows]
+                got = np.stack([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
+            self._vec_cache[ck] = got
+        return got  # type: ignore[return-value]  # the False sentinel never survives the branch above
+
     def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
-                around: list[tuple[list[str], bool, list[str], bool]]) -> TypeDecision:
+                around: list[tuple[list[str], bool, list[str], bool]],
+                topic: np.ndarray | None = None) -> TypeDecision:
+        """Decide one type; `topic` holds the topic columns of its options (see _topics)."""
         model = self.lm.model
         n_use = min(len(occ), MAX_OCCURRENCES)
         spun_words = key.split()
@@ -513,6 +592,8 @@ class Decoder:
             rows = tuple([rows[c] for c in keep_idx])
             alt_words = tuple([alt_words[c] for c in keep_idx])
             feats, prior = static[keep_idx], prior[keep_idx]
+            if topic is not None:
+                topic = topic[keep_idx]
             learned = bool(np.logical_or.reduce(feats[:, _I_LEARNED]))  # .any() without its wrapper
             aligned = any(r[_LEARNED_N] >= 0 for r in rows)
         else:
@@ -530,6 +611,8 @@ class Decoder:
                               for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(rows)).T.copy()
             gains *= LN10
             self._features(feats, prior, gains)
+        if topic is not None:
+            feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = topic
         keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
         extra = self._aligned_columns(key, rows) if aligned else None
         if extra is not None and self.aw is not None:

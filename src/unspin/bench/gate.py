@@ -64,7 +64,8 @@ def measure(engine: Any = None) -> dict[str, float]:
             return lambda t: engine.restore(t).text
         from unspin import Engine
 
-        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, exclude_sources=exclude, params=engine.params)
+        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, vectors=engine.vectors, exclude_sources=exclude,
+                     params=engine.params)
         return lambda t: eng.restore(t).text
 
     for profile, rate, loso in CONFIGS:

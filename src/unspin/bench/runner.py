@@ -221,6 +221,7 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
             return Engine(
                 lexicon=base.lexicon,
                 lm=base.lm,
+                vectors=base.vectors,
                 channels=list(channels),
                 exclude_sources=exclude,
                 pool=pool,
@@ -229,7 +230,8 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
         key = (exclude, pool)
         if key not in _ENGINES:
             _ENGINES[key] = Engine(
-                lexicon=base.lexicon, lm=base.lm, exclude_sources=exclude, pool=pool, params=base.params
+                lexicon=base.lexicon, lm=base.lm, vectors=base.vectors, exclude_sources=exclude, pool=pool,
+                params=base.params,
             )
         return _ENGINES[key]
     except Exception as exc:  # noqa: BLE001 - any failure means "no engine": report it and run the baselines
