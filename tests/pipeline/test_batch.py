@@ -102,10 +102,14 @@ def test_drop_spun_repair_and_tag_modes(engine, tmp_path):
 def test_group_by_applies_each_groups_table(tmp_path):
     from unspin.learn import learn_pairs, write_channel_dir
 
-    pair = ("The committee approved the budget yesterday.", "The committee approved the plan yesterday.")
+    # A farm that writes "commented" for "said": zero-shot leaves "commented" alone (it is plain English), so only
+    # the rows given farm-a's table change. (A rewrite the LM disfavours, such as "budget" for "plan" seen once,
+    # is one the aligned-table weights rightly need more sightings for.)
+    pair = ("The minister commented that taxes would rise. Her deputy commented that the cuts were over.",
+            "The minister said that taxes would rise. Her deputy said that the cuts were over.")
     table = learn_pairs([pair])
     write_channel_dir({"farm-a": table}, tmp_path / "channels")
-    doc = "The council approved the budget on Monday after a long debate about the budget."
+    doc = "The mayor commented that the budget was fair, and the treasurer commented that it was late."
     src = tmp_path / "in.jsonl"
     _write_jsonl(src, [{"site": "farm-a", "text": doc}, {"site": "farm-b", "text": doc}, {"text": doc},
                        {"site": "farm-a", "text": doc}])
@@ -114,7 +118,7 @@ def test_group_by_applies_each_groups_table(tmp_path):
                 "--group-by", "site", "--workers", "2", "--shard-rows", "1")
     assert p.returncode == 0, p.stderr
     texts = [r["unspin"]["text"] for r in _read_jsonl(out)]
-    assert texts[0] == texts[3] == doc.replace("budget", "plan")
+    assert texts[0] == texts[3] == doc.replace("commented", "said")
     assert texts[1] == texts[2] == doc
 
 
