@@ -77,28 +77,28 @@ class Engine:
     def analyse(self, text: str, *, detect_only: bool = False) -> Iterator[Analysis]:
         """The decoder's analysis of each segment of `text`, one at a time so memory stays bounded."""
         _check(text)
+        for off, seg in _segments(text):
+            yield self._analyse_segment(seg, off, detect_only)
+
+    def _analyse_segment(self, seg: str, off: int, detect_only: bool, only: set[str] | None = None) -> Analysis:
         limit = self.params.detect_max_candidates if detect_only else self.params.max_candidates
         passes = 1 if detect_only else 3  # later passes re-decide only types next to a change
-        for off, seg in _segments(text):
-            yield self.decoder.analyse(seg, off, limit=limit, passes=passes)
+        return self.decoder.analyse(seg, off, limit=limit, passes=passes, only=only)
 
     def restore(self, text: str) -> RestoreResult:
         # Stage 1 is detect's own analysis: the spin score is detect's, and the gate reads the score it was
         # fitted on. Stage 2 decides, with every candidate and pass, only the types stage 1 found suspicious.
-        _check(text)
         views = []
-        suspects: list[set[str]] = []
-        for off, seg in _segments(text):
-            an = self.decoder.analyse(seg, off, limit=self.params.detect_max_candidates, passes=1)
+        suspects: list[tuple[int, str, set[str]]] = []
+        for an in self.analyse(text, detect_only=True):
             views.append(token_view(an))
-            suspects.append({d.key for d in an.types if d.p_spun >= SUSPECT_P})
+            suspects.append((an.offset, an.text, {d.key for d in an.types if d.p_spun >= SUSPECT_P}))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         changes: list[Change] = []
         if score >= self.params.restore_min_score:
-            for (off, seg), keys in zip(_segments(text), suspects, strict=True):
+            for off, seg, keys in suspects:
                 if keys:
-                    an = self.decoder.analyse(seg, off, limit=self.params.max_candidates, passes=3, only=keys)
-                    changes.extend(self.decoder.changes(an))
+                    changes.extend(self.decoder.changes(self._analyse_segment(seg, off, False, keys)))
         return RestoreResult(apply_changes(text, changes), score, changes)
 
     def detect(self, text: str) -> DetectResult:

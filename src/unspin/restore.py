@@ -151,6 +151,9 @@ class _Choices:
     firsts: list[str | None] = field(default_factory=list)
     multi: bool = False
     tabled: list[int] = field(default_factory=list)
+    # The topic features' unit vectors (span first, then each option), or None without a vector; unset until asked.
+    units: np.ndarray | None = None
+    units_done: bool = False
 
 
 @dataclass
@@ -243,7 +246,6 @@ class Decoder:
         # Composed phrase originals per span key: asked for every occurrence of a span, and again for its options.
         self._comp_cache: dict[str, dict[str, float]] = {}
         # Unit vectors of a span and its options, per (key, limit) like the options themselves (see _topics).
-        self._vec_cache: dict[tuple[str, int], np.ndarray | None] = {}
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
@@ -251,10 +253,10 @@ class Decoder:
     def memo_size(self) -> int:
         vec = self.vectors.memo_size() if self.vectors is not None else 0
         return (len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
-                + len(self._vec_cache) + vec)
+                + vec)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache, self._vec_cache):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache):
             table.clear()
         if self.vectors is not None:
             self.vectors.clear_memo()
@@ -463,7 +465,7 @@ class Decoder:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        topics = self._topics(forms, groups, cands, limit)
+        topics = self._topics(forms, groups, cands)
         decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey], topics.get(gkey))
                    for gkey, choices in cands.items()}
         for _ in range(passes - 1):
@@ -492,8 +494,8 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
-    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices],
-                limit: int) -> dict[str, np.ndarray]:
+    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
+                ) -> dict[str, np.ndarray]:
         """The topic_win and topic_doc columns of each type's options, (len(options), 2).
 
         They read the input's words, not the decoder's reading, so they are computed once per segment and hold
@@ -502,7 +504,7 @@ class Decoder:
         vectors = self.vectors
         if vectors is None or not cands:
             return {}
-        mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g], limit)) is not None}
+        mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g])) is not None}
         if not mats:
             return {}
         rows = vectors.context_rows(forms)
@@ -536,25 +538,20 @@ class Decoder:
             out[g] = both[1:] - both[0]
         return out
 
-    def _unit_matrix(self, key: str, choices: _Choices, limit: int) -> np.ndarray | None:
+    def _unit_matrix(self, key: str, choices: _Choices) -> np.ndarray | None:
         """Unit vectors of the span and then of each option, times TOPIC_SCALE; None when the span has no vector.
 
         An option without a vector gets the span's own row, so its topic columns come out exactly 0.
         """
-        ck = (key, limit)
-        got = self._vec_cache.get(ck, False)
-        if got is False:
-            if len(self._vec_cache) > 100_000:
-                self._vec_cache.clear()
+        if not choices.units_done:
             assert self.vectors is not None
             unit = self.vectors.unit
             spun = unit(key)
-            got = None
             if spun is not None:
                 units = [unit(r[_ORIGINAL]) for r in choices.rows]
-                got = np.stack([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
-            self._vec_cache[ck] = got
-        return got  # type: ignore[return-value]  # the False sentinel never survives the branch above
+                choices.units = np.stack([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
+            choices.units_done = True
+        return choices.units
 
     def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
                 around: list[tuple[list[str], bool, list[str], bool]],
