@@ -118,3 +118,36 @@ def test_topic_columns_favour_the_original_that_fits_the_wider_context(engine):
     by = {o.original: f for o, f in zip(d.options, d.features, strict=True)}
     assert by["stock"][win] > 1.0 and by["stock"][doc] > 1.0
     assert by["stock"][win] > max(f[win] for o, f in by.items() if o != "stock")
+
+
+def test_short_forms_are_not_expanded(engine):
+    # Spun enough to pass the document gate; "secs" is the thesauri's own synonym of "seconds" (all three list it).
+    text = ("He ran the 100m in 9.8 secs, two secs faster than last year, and the crowd of 20,000 cheered. "
+            "It took him secs to recover.")
+    res = engine.restore(text)
+    assert res.spin_score >= engine.params.restore_min_score
+    assert "seconds" in {o.original for o in engine.decoder.options("secs", 40)}
+    assert res.text.count("secs") == 3
+
+
+def test_names_are_not_read_as_word_vector_neighbours_or_other_length_phrases(engine):
+    from unspin.restore import _abbreviation, _name_guess
+    from unspin.text import tokenize
+
+    opts = {o.original: o for o in engine.decoder.options("munster", 40)}
+    text = "The Munster coach said the win put Munster top."
+    toks = tokenize(text)
+    occ = [(i, i + 1) for i, t in enumerate(toks) if t.text == "Munster"]
+    assert _name_guess(opts["lancashire"], text, toks, occ)  # a word-vector neighbour only
+    start = "Munster won."
+    assert not _name_guess(opts["lancashire"], start, tokenize(start), [(0, 1)])  # sentence-initial: no evidence
+    phrase = {o.original: o for o in engine.decoder.options("fannie mae", 40)}
+    text = "Loans were sold to Fannie Mae in May."
+    toks = tokenize(text)
+    i = next(k for k, t in enumerate(toks) if t.text == "Fannie")
+    assert _name_guess(phrase["policy"], text, toks, [(i, i + 2)])
+    house = {o.original: o for o in engine.decoder.options("home", 40)}["house"]
+    text = "The White Home said so."
+    toks = tokenize(text)
+    assert not _name_guess(house, text, toks, [(2, 3)])  # one for one inside a name: a spinner's swap
+    assert _abbreviation("bn", {o.original: o for o in engine.decoder.options("bn", 40)}["billion"])

@@ -840,7 +840,13 @@ class Decoder:
     def changes(self, an: Analysis) -> list[Change]:
         out = []
         toks = an.tokens
+        names: dict[int, bool] = {}
         for i, j, d in self.chosen(an.types):
+            if id(d) not in names:
+                o = d.options[d.best]
+                names[id(d)] = _abbreviation(d.key, o) or _name_guess(o, an.text, toks, d.occurrences)
+            if names[id(d)]:
+                continue
             s, e = toks[i].start, toks[j - 1].end
             if not d.options[d.best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
@@ -884,6 +890,47 @@ def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[s
                 if 2 <= len(words) <= 3 and all(words):
                     out.setdefault(len(words), {}).setdefault(words[0], set()).add(words)
     return out
+
+
+def _name_guess(option: Option, text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
+    """A thesaurus guess that would turn a name into something else ("Munster" -> "Lancashire", "Fannie Mae" ->
+    "Policy"): a type written as a name somewhere in the text (capitalised words past a sentence's first), read as
+    a word-vector neighbour only or as a phrase of another length. Spinners that touch names swap their words one
+    for one ("White House" -> "White Home")."""
+    if option.learned_p > 0 or option.sources & int(Source.BUILTIN | Source.LEARNED):
+        return False
+    i0, j0 = occurrences[0]
+    if option.sources != int(Source.EMBED) and len(option.words) == sum(t.is_word for t in tokens[i0:j0]):
+        return False
+    for i, j in occurrences:
+        words = [t.text for t in tokens[i:j] if t.is_word]
+        if all(w[:1].isupper() for w in words) and (len(words) > 1 or not _sentence_initial(text, tokens, i)):
+            return True
+    return False
+
+
+def _abbreviation(spun: str, option: Option) -> bool:
+    """A thesaurus expansion of a short form ("bn" -> "billion", "secs" -> "seconds", "net" -> "internet"):
+    clean text is full of these, and a word written short says nothing about spinning."""
+    if option.learned_p > 0 or option.sources & int(Source.BUILTIN | Source.LEARNED):
+        return False
+    full = option.original
+    if " " in spun or " " in full or len(spun) >= len(full):
+        return False
+    if full.endswith(spun):
+        return True
+    rest = iter(full[1:])
+    return spun[0] == full[0] and all(c in rest for c in spun[1:])
+
+
+def _sentence_initial(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i starts a sentence, line or quotation (opening quotes and brackets skipped)."""
+    k = i - 1
+    while k >= 0 and tokens[k].text in "\"“‘'([":
+        k -= 1
+    if k < 0 or "\n" in text[tokens[k].end : tokens[i].start]:
+        return True
+    return tokens[k].text in ".!?:"
 
 
 def _drops_words(original: str, spun: list[str], sources: int) -> bool:
