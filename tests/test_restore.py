@@ -130,8 +130,8 @@ def test_short_forms_are_not_expanded(engine):
     assert res.text.count("secs") == 3
 
 
-def test_names_are_not_read_as_word_vector_neighbours_or_other_length_phrases(engine):
-    from unspin.restore import _abbreviation, _name_guess
+def test_names_short_forms_and_spellings_are_not_rewritten(engine):
+    from unspin.restore import _name_guess, _respelling
     from unspin.text import tokenize
 
     opts = {o.original: o for o in engine.decoder.options("munster", 40)}
@@ -150,4 +150,7 @@ def test_names_are_not_read_as_word_vector_neighbours_or_other_length_phrases(en
     text = "The White Home said so."
     toks = tokenize(text)
     assert not _name_guess(house, text, toks, [(2, 3)])  # one for one inside a name: a spinner's swap
-    assert _abbreviation("bn", {o.original: o for o in engine.decoder.options("bn", 40)}["billion"])
+    assert _respelling("bn", {o.original: o for o in engine.decoder.options("bn", 40)}["billion"])
+    spelt = {o.original: o for o in engine.decoder.options("visualisation", 40)}
+    assert _respelling("visualisation", spelt["visualization"])
+    assert not _respelling("pelage", {o.original: o for o in engine.decoder.options("pelage", 40)}["fur"])

@@ -8,6 +8,7 @@ whose weights (`params.json`) were fitted on simulated spinners: P(option) ∝ e
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -844,7 +845,7 @@ class Decoder:
         for i, j, d in self.chosen(an.types):
             if id(d) not in names:
                 o = d.options[d.best]
-                names[id(d)] = _abbreviation(d.key, o) or _name_guess(o, an.text, toks, d.occurrences)
+                names[id(d)] = _respelling(d.key, o) or _name_guess(o, an.text, toks, d.occurrences)
             if names[id(d)]:
                 continue
             s, e = toks[i].start, toks[j - 1].end
@@ -909,18 +910,34 @@ def _name_guess(option: Option, text: str, tokens: list[Token], occurrences: lis
     return False
 
 
-def _abbreviation(spun: str, option: Option) -> bool:
-    """A thesaurus expansion of a short form ("bn" -> "billion", "secs" -> "seconds", "net" -> "internet"):
-    clean text is full of these, and a word written short says nothing about spinning."""
+def _respelling(spun: str, option: Option) -> bool:
+    """A thesaurus reading that only spells the word out or differently: the expansion of a short form ("bn" ->
+    "billion", "secs" -> "seconds", "net" -> "internet") or another spelling ("visualisation" -> "visualization").
+    Clean text is full of both, and neither says anything about spinning."""
     if option.learned_p > 0 or option.sources & int(Source.BUILTIN | Source.LEARNED):
         return False
     full = option.original
-    if " " in spun or " " in full or len(spun) >= len(full):
+    if " " in spun or " " in full:
+        return False
+    if _SPELLING.sub(_us_spelling, spun) == _SPELLING.sub(_us_spelling, full):
+        return True
+    if len(spun) >= len(full):
         return False
     if full.endswith(spun):
         return True
     rest = iter(full[1:])
     return spun[0] == full[0] and all(c in rest for c in spun[1:])
+
+
+# British endings and their American spellings (the first match of each ending is rewritten).
+_US = {"isation": "ization", "ise": "ize", "ised": "ized", "ises": "izes", "ising": "izing", "yse": "yze",
+       "ysed": "yzed", "ysing": "yzing", "our": "or", "ours": "ors", "tre": "ter", "tres": "ters",
+       "ogue": "og", "ogues": "ogs", "ence": "ense", "lled": "led", "lling": "ling", "ller": "ler"}
+_SPELLING = re.compile(r"(" + "|".join(sorted(_US, key=len, reverse=True)) + r")$|ae|oe")
+
+
+def _us_spelling(m: re.Match[str]) -> str:
+    return _US.get(m.group(0), "e")
 
 
 def _sentence_initial(text: str, tokens: list[Token], i: int) -> bool:
