@@ -121,11 +121,11 @@ def test_topic_columns_favour_the_original_that_fits_the_wider_context(engine):
 
 
 def test_short_forms_are_not_expanded(engine):
-    # Spun enough to pass the document gate; "secs" is the thesauri's own synonym of "seconds" (all three list it).
-    text = ("He ran the 100m in 9.8 secs, two secs faster than last year, and the crowd of 20,000 cheered. "
-            "It took him secs to recover.")
+    # In a spun document (past the gate); "secs" is all three thesauri's synonym of "seconds".
+    text = SPUN + ("\n\nHe ran the 100m in 9.8 secs, two secs faster than last year, and the crowd of 20,000 "
+                   "cheered. It took him secs to recover.")
     res = engine.restore(text)
-    assert res.spin_score >= engine.params.restore_min_score
+    assert res.spin_score >= engine.params.restore_min_score and res.changes
     assert "seconds" in {o.original for o in engine.decoder.options("secs", 40)}
     assert res.text.count("secs") == 3
 
@@ -134,23 +134,21 @@ def test_names_short_forms_and_spellings_are_not_rewritten(engine):
     from unspin.restore import _name_guess, _respelling
     from unspin.text import tokenize
 
-    opts = {o.original: o for o in engine.decoder.options("munster", 40)}
+    def row(key, original):
+        return next((o.original, o.sources) for o in engine.decoder.options(key, 40) if o.original == original)
+
     text = "The Munster coach said the win put Munster top."
     toks = tokenize(text)
     occ = [(i, i + 1) for i, t in enumerate(toks) if t.text == "Munster"]
-    assert _name_guess(opts["lancashire"], text, toks, occ)  # a word-vector neighbour only
+    assert _name_guess(*row("munster", "lancashire"), text, toks, occ)  # a word-vector neighbour only
     start = "Munster won."
-    assert not _name_guess(opts["lancashire"], start, tokenize(start), [(0, 1)])  # sentence-initial: no evidence
-    phrase = {o.original: o for o in engine.decoder.options("fannie mae", 40)}
+    assert not _name_guess(*row("munster", "lancashire"), start, tokenize(start), [(0, 1)])  # sentence-initial
     text = "Loans were sold to Fannie Mae in May."
     toks = tokenize(text)
     i = next(k for k, t in enumerate(toks) if t.text == "Fannie")
-    assert _name_guess(phrase["policy"], text, toks, [(i, i + 2)])
-    house = {o.original: o for o in engine.decoder.options("home", 40)}["house"]
+    assert _name_guess(*row("fannie mae", "policy"), text, toks, [(i, i + 2)])
     text = "The White Home said so."
-    toks = tokenize(text)
-    assert not _name_guess(house, text, toks, [(2, 3)])  # one for one inside a name: a spinner's swap
-    assert _respelling("bn", {o.original: o for o in engine.decoder.options("bn", 40)}["billion"])
-    spelt = {o.original: o for o in engine.decoder.options("visualisation", 40)}
-    assert _respelling("visualisation", spelt["visualization"])
-    assert not _respelling("pelage", {o.original: o for o in engine.decoder.options("pelage", 40)}["fur"])
+    assert not _name_guess(*row("home", "house"), text, tokenize(text), [(2, 3)])  # one for one inside a name
+    assert _respelling("bn", "billion") and _respelling("net", "internet") and _respelling("secs", "seconds")
+    assert _respelling("visualisation", "visualization") and _respelling("colour", "color")
+    assert not _respelling("pelage", "fur") and not _respelling("capturing", "shooting")

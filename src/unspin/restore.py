@@ -841,12 +841,11 @@ class Decoder:
     def changes(self, an: Analysis) -> list[Change]:
         out = []
         toks = an.tokens
-        names: dict[int, bool] = {}
+        unwritten: dict[int, bool] = {}
         for i, j, d in self.chosen(an.types):
-            if id(d) not in names:
-                o = d.options[d.best]
-                names[id(d)] = _respelling(d.key, o) or _name_guess(o, an.text, toks, d.occurrences)
-            if names[id(d)]:
+            if id(d) not in unwritten:
+                unwritten[id(d)] = never_written(d, an.text, toks)
+            if unwritten[id(d)]:
                 continue
             s, e = toks[i].start, toks[j - 1].end
             if not d.options[d.best].original:  # a deletion takes the following space with it
@@ -893,15 +892,27 @@ def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[s
     return out
 
 
-def _name_guess(option: Option, text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
+def never_written(d: TypeDecision, text: str, tokens: list[Token]) -> bool:
+    """The type's best reading is one restore does not write, however sure: a respelling or a guess at a name."""
+    if d.best < 0:
+        return False
+    original, sources, *_, learned_p, _n = d.rows[d.best]
+    if learned_p > 0 or sources & _TABLE_BITS:
+        return False
+    return _respelling(d.key, original) or _name_guess(original, sources, text, tokens, d.occurrences)
+
+
+_TABLE_BITS: Final = int(Source.BUILTIN | Source.LEARNED)
+
+
+def _name_guess(original: str, sources: int, text: str, tokens: list[Token], occurrences: list[tuple[int, int]]
+                ) -> bool:
     """A thesaurus guess that would turn a name into something else ("Munster" -> "Lancashire", "Fannie Mae" ->
     "Policy"): a type written as a name somewhere in the text (capitalised words past a sentence's first), read as
-    a word-vector neighbour only or as a phrase of another length. Spinners that touch names swap their words one
-    for one ("White House" -> "White Home")."""
-    if option.learned_p > 0 or option.sources & int(Source.BUILTIN | Source.LEARNED):
-        return False
+    a word-vector neighbour only, or a name of several words read as one word. Spinners that touch names swap
+    their words for words or phrases ("White House" -> "White Home", "Prime Minister" -> "Head Of State")."""
     i0, j0 = occurrences[0]
-    if option.sources != int(Source.EMBED) and len(option.words) == sum(t.is_word for t in tokens[i0:j0]):
+    if sources != int(Source.EMBED) and (" " in original or sum(t.is_word for t in tokens[i0:j0]) == 1):
         return False
     for i, j in occurrences:
         words = [t.text for t in tokens[i:j] if t.is_word]
@@ -910,13 +921,10 @@ def _name_guess(option: Option, text: str, tokens: list[Token], occurrences: lis
     return False
 
 
-def _respelling(spun: str, option: Option) -> bool:
-    """A thesaurus reading that only spells the word out or differently: the expansion of a short form ("bn" ->
-    "billion", "secs" -> "seconds", "net" -> "internet") or another spelling ("visualisation" -> "visualization").
-    Clean text is full of both, and neither says anything about spinning."""
-    if option.learned_p > 0 or option.sources & int(Source.BUILTIN | Source.LEARNED):
-        return False
-    full = option.original
+def _respelling(spun: str, full: str) -> bool:
+    """A reading that only spells the word out or differently: the expansion of a short form ("bn" -> "billion",
+    "secs" -> "seconds", "net" -> "internet") or another spelling ("visualisation" -> "visualization"). Clean
+    text is full of both, and neither says anything about spinning."""
     if " " in spun or " " in full:
         return False
     if _SPELLING.sub(_us_spelling, spun) == _SPELLING.sub(_us_spelling, full):
