@@ -96,23 +96,50 @@ class ChannelTable:
 
 def _words(text: str) -> list[str]:
     """The LM forms of the words and numbers of `text`, and the hyphens inside words ("red - hot")."""
+    return _glued_words(text)[0]
+
+
+def _glued_words(text: str) -> tuple[list[str], list[bool]]:
+    """`_words`, and for each word whether the next one follows it in the same span a decoder reads (spaces only)."""
     toks = tokenize(text)
-    out = []
+    out: list[str] = []
+    glued: list[bool] = []
+    last = -2  # token index of the last word kept
     for k, t in enumerate(toks):
         if t.is_word or t.text[0].isdigit():
-            out.append(lm_form(t.text))
+            form = lm_form(t.text)
         elif t.text == "-" and 0 < k < len(toks) - 1 and _joined(toks[k - 1], t, toks[k + 1]):
-            out.append("-")  # a spinner's hyphenated synonym is one rewrite, keyed as the decoder reads it
-    return out
+            form = "-"  # a spinner's hyphenated synonym is one rewrite, keyed as the decoder reads it
+        else:
+            continue
+        if glued:
+            gap = text[toks[last].end : t.start]
+            glued[-1] = last == k - 1 and (not gap or gap.isspace()) and "\n" not in gap
+        out.append(form)
+        glued.append(False)
+        last = k
+    return out, glued
 
 
 def _joined(left: Token, hyphen: Token, right: Token) -> bool:
     return left.end == hyphen.start and hyphen.end == right.start and left.is_word and right.is_word
 
 
+# Words a spinner's inserted modifier is never read together with: a phrase the decoder would meet in every text.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than then that this
+    these those there here what which who whom whose when where why how if whether not no i me my we us our you your
+    he him his she her it its they them their be am is are was were been being have has had do does did will would
+    shall should can could may might must - 0""".split()
+)
+# Words a spinner appends to a verb ("gather" -> "gather up"): read with the word before them.
+_PARTICLES = frozenset("up down out off over back away on in about around through together along ever".split())
+
+
 def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
     """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was."""
-    s, o = _words(spun), _words(original)
+    s, glued = _glued_words(spun)
+    o = _words(original)
     ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
     # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
     # merge edits separated by at most one kept word into one phrase pair.
@@ -134,6 +161,7 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             del eq
             continue
         merged.append(list(op))
+    _attach_insertions(merged, s, glued)
     for tag, i1, i2, j1, j2 in merged:
         if tag == "equal":
             for w in s[i1:i2]:
@@ -145,6 +173,41 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             yield from zip(a, b, strict=True)
         elif 0 < len(a) <= MAX_PHRASE and len(b) <= MAX_PHRASE:
             yield " ".join(a), " ".join(b)
+
+
+def _attach_insertions(ops: list[list], s: list[str], glued: list[bool]) -> None:
+    """Read words the spinner added ("making" -> "making up", "reports" -> "news reports") with the kept word
+    they were added to, in place in `ops`: as a deletion of their own they would teach the decoder to delete
+    "up" or "legal" wherever it stands, and would never match the phrase the spinner writes.
+    """
+    k = 0
+    while k < len(ops):
+        tag, i1, i2, j1, j2 = ops[k]
+        if tag != "delete" or i2 - i1 >= MAX_PHRASE:
+            k += 1
+            continue
+        left = k > 0 and ops[k - 1][0] == "equal" and glued[i1 - 1] and s[i1 - 1] not in _FUNCTION_WORDS
+        right = (k + 1 < len(ops) and ops[k + 1][0] == "equal" and glued[i2 - 1]
+                 and s[i2] not in _FUNCTION_WORDS)
+        if left and right:  # a particle follows its verb; a modifier comes before its head
+            left = s[i1] in _PARTICLES
+            right = not left
+        if left:
+            prev = ops[k - 1]
+            ops[k] = ["replace", i1 - 1, i2, j1 - 1, j1]
+            prev[2] -= 1
+            prev[4] -= 1
+            if prev[1] == prev[2]:
+                del ops[k - 1]
+                k -= 1
+        elif right:
+            nxt = ops[k + 1]
+            ops[k] = ["replace", i1, i2 + 1, j1, j1 + 1]
+            nxt[1] += 1
+            nxt[3] += 1
+            if nxt[1] == nxt[2]:
+                del ops[k + 1]
+        k += 1
 
 
 def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
