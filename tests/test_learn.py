@@ -130,3 +130,12 @@ def test_added_words_are_read_with_the_word_they_were_added_to():
     assert got == [("tea leaf", "tea")]
     # With no word to attach to, the deletion stands as it was.
     assert [p for p in align("The legal, fair system", "The, fair system") if p[0] != p[1]] == [("legal", "")]
+
+
+def test_added_words_between_two_words_go_where_the_pairs_show_them():
+    # "of rules" could go with "system" or with "opens"; elsewhere it was seen only after "system".
+    pairs = [("The system of rules, they said.", "The system, they said."),
+             ("A system of rules opens doors.", "A system opens doors.")]
+    table = learn_pairs(pairs)
+    assert table.get("system of rules")[0].original == "system" and table.get("system of rules")[0].count == 2
+    assert not table.get("of rules opens")

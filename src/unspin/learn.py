@@ -136,8 +136,13 @@ _FUNCTION_WORDS = frozenset(
 _PARTICLES = frozenset("up down out off over back away on in about around through together along ever".split())
 
 
-def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
-    """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was."""
+def align(spun: str, original: str, sides: Counter[str] | None = None,
+          collect: bool = False) -> Iterator[tuple[str, str]]:
+    """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was.
+
+    `sides` holds, per run of words the spinner added, how often it was seen added after (> 0) rather than
+    before (< 0) the word it goes with; `collect` counts into it the runs that could go with only one word.
+    """
     s, glued = _glued_words(spun)
     o = _words(original)
     ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
@@ -161,7 +166,7 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             del eq
             continue
         merged.append(list(op))
-    _attach_insertions(merged, s, glued)
+    _attach_insertions(merged, s, glued, sides, collect)
     for tag, i1, i2, j1, j2 in merged:
         if tag == "equal":
             for w in s[i1:i2]:
@@ -175,10 +180,15 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             yield " ".join(a), " ".join(b)
 
 
-def _attach_insertions(ops: list[list], s: list[str], glued: list[bool]) -> None:
+def _attach_insertions(ops: list[list], s: list[str], glued: list[bool], sides: Counter[str] | None = None,
+                       collect: bool = False) -> None:
     """Read words the spinner added ("making" -> "making up", "reports" -> "news reports") with the kept word
     they were added to, in place in `ops`: as a deletion of their own they would teach the decoder to delete
     "up" or "legal" wherever it stands, and would never match the phrase the spinner writes.
+
+    Between two words either could take, the side the same words took where only one could decides
+    ("system of rules opens": "of rules" goes with "system"); without that, a particle goes with the word
+    before it and any other word with the word after it.
     """
     k = 0
     while k < len(ops):
@@ -189,9 +199,13 @@ def _attach_insertions(ops: list[list], s: list[str], glued: list[bool]) -> None
         left = k > 0 and ops[k - 1][0] == "equal" and glued[i1 - 1] and s[i1 - 1] not in _FUNCTION_WORDS
         right = (k + 1 < len(ops) and ops[k + 1][0] == "equal" and glued[i2 - 1]
                  and s[i2] not in _FUNCTION_WORDS)
-        if left and right:  # a particle follows its verb; a modifier comes before its head
-            left = s[i1] in _PARTICLES
+        added = " ".join(s[i1:i2])
+        if left and right:
+            vote = sides.get(added, 0) if sides is not None else 0
+            left = vote > 0 if vote else s[i1] in _PARTICLES  # a particle follows its verb, a modifier leads
             right = not left
+        elif collect and sides is not None and (left or right):
+            sides[added] += 1 if left else -1
         if left:
             prev = ops[k - 1]
             ops[k] = ["replace", i1 - 1, i2, j1 - 1, j1]
@@ -231,10 +245,16 @@ def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
 
 def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> ChannelTable:
     """Align each (spun, original) pair and count the rewrites into a channel table."""
+    pairs = list(pairs)
+    # A first pass learns which side of its word the spinner puts each run of added words on.
+    sides: Counter[str] = Counter()
+    for spun, original in pairs:
+        for _ in align(spun, original, sides, collect=True):
+            pass
     rewrites: Counter[tuple[str, str]] = Counter()
     kept: Counter[str] = Counter()
     for spun, original in pairs:
-        for a, b in align(spun, original):
+        for a, b in align(spun, original, sides):
             if a == b:
                 kept[a] += 1
             else:
