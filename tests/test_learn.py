@@ -139,3 +139,11 @@ def test_added_words_between_two_words_go_where_the_pairs_show_them():
     table = learn_pairs(pairs)
     assert table.get("system of rules")[0].original == "system" and table.get("system of rules")[0].count == 2
     assert not table.get("of rules opens")
+
+
+def test_aligned_tables_count_names_kept_and_rewritten(tmp_path):
+    table = learn_pairs([("The BBC said Mr Smith was lovely. Then the Cost lifted.",
+                          "The BBC said Mr Smith was nice. Then the Price lifted.")])
+    assert table.names == (3.0, 1.0)  # BBC, Mr, Smith kept; "Cost" a rewrite ("The" and "Then" start sentences)
+    table.save(tmp_path / "t.tsv")
+    assert ChannelTable.load(tmp_path / "t.tsv").names == (3.0, 1.0)

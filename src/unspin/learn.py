@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import E, UnspinError
-from .text import Token, lm_form, tokenize
+from .text import Token, lm_form, names, tokenize
 
 log = logging.getLogger("unspin")
 
 _HEADER = "# unspin channel table v1"
 _KIND = "# kind: "
+_NAMES = "# names kept, rewritten: "
 MAX_PHRASE = 6  # longest phrase (in words) kept on either side of a learned entry
 
 
@@ -45,6 +46,9 @@ class ChannelTable:
     # by word through the thesaurus), "aligned" for text pairs (counts of rewrites actually seen), "pairs" for
     # adapt's estimates (and tables saved before the "aligned" kind existed).
     kind: str = "pairs"
+    # Words read as names (acronyms, capitalised words inside sentences) in the spun texts of the pairs: how many
+    # stood for themselves and how many were rewrites ("aligned" tables; (0, 0) when not counted).
+    names: tuple[float, float] = (0.0, 0.0)
 
     @property
     def max_words(self) -> int:
@@ -61,6 +65,8 @@ class ChannelTable:
             f.write(_HEADER + "\n")
             if self.kind != "pairs":
                 f.write(f"{_KIND}{self.kind}\n")
+            if self.names != (0.0, 0.0):
+                f.write(f"{_NAMES}{self.names[0]:g} {self.names[1]:g}\n")
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
             seen = any(e.seen >= 0 for v in self.entries.values() for e in v)
             w.writerow(["spun", "original", "count", "prob", *(["seen"] if seen else [])])
@@ -82,6 +88,13 @@ class ChannelTable:
         kind = "pairs"
         if lines and lines[0].startswith(_KIND):
             kind = lines.pop(0)[len(_KIND):].strip()
+        seen_names = (0.0, 0.0)
+        if lines and lines[0].startswith(_NAMES):
+            try:
+                kept, rewritten = (float(x) for x in lines.pop(0)[len(_NAMES):].split())
+            except ValueError:
+                raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="bad names line")) from None
+            seen_names = (kept, rewritten)
         table: dict[str, list[Entry]] = defaultdict(list)
         try:
             for r in csv.DictReader(lines, delimiter="\t"):
@@ -91,7 +104,7 @@ class ChannelTable:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
         for v in table.values():
             v.sort(key=lambda e: -e.prob)
-        return cls(dict(table), name=Path(path).name, kind=kind)
+        return cls(dict(table), name=Path(path).name, kind=kind, names=seen_names)
 
 
 def _words(text: str) -> list[str]:
@@ -99,11 +112,14 @@ def _words(text: str) -> list[str]:
     return _glued_words(text)[0]
 
 
-def _glued_words(text: str) -> tuple[list[str], list[bool]]:
-    """`_words`, and for each word whether the next one follows it in the same span a decoder reads (spaces only)."""
+def _glued_words(text: str) -> tuple[list[str], list[bool], list[bool]]:
+    """`_words`; for each word whether the next one follows it in the same span a decoder reads (spaces only);
+    and whether it reads as a name (`text.names`)."""
     toks = tokenize(text)
+    is_name = names(text, toks)
     out: list[str] = []
     glued: list[bool] = []
+    named: list[bool] = []
     last = -2  # token index of the last word kept
     for k, t in enumerate(toks):
         if t.is_word or t.text[0].isdigit():
@@ -117,8 +133,9 @@ def _glued_words(text: str) -> tuple[list[str], list[bool]]:
             glued[-1] = last == k - 1 and (not gap or gap.isspace()) and "\n" not in gap
         out.append(form)
         glued.append(False)
+        named.append(is_name[k])
         last = k
-    return out, glued
+    return out, glued, named
 
 
 def _joined(left: Token, hyphen: Token, right: Token) -> bool:
@@ -136,14 +153,15 @@ _FUNCTION_WORDS = frozenset(
 _PARTICLES = frozenset("up down out off over back away on in about around through together along ever".split())
 
 
-def align(spun: str, original: str, sides: Counter[str] | None = None,
-          collect: bool = False) -> Iterator[tuple[str, str]]:
+def align(spun: str, original: str, sides: Counter[str] | None = None, collect: bool = False,
+          name_counts: Counter[bool] | None = None) -> Iterator[tuple[str, str]]:
     """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was.
 
     `sides` holds, per run of words the spinner added, how often it was seen added after (> 0) rather than
     before (< 0) the word it goes with; `collect` counts into it the runs that could go with only one word.
+    `name_counts` counts the spun words read as names that were kept (False) and the rewrites with one (True).
     """
-    s, glued = _glued_words(spun)
+    s, glued, named = _glued_words(spun)
     o = _words(original)
     ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
     # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
@@ -168,6 +186,8 @@ def align(spun: str, original: str, sides: Counter[str] | None = None,
         merged.append(list(op))
     _attach_insertions(merged, s, glued, sides, collect)
     for tag, i1, i2, j1, j2 in merged:
+        if name_counts is not None and any(named[i1:i2]):
+            name_counts[tag != "equal"] += sum(named[i1:i2]) if tag == "equal" else 1
         if tag == "equal":
             for w in s[i1:i2]:
                 yield w, w
@@ -253,14 +273,16 @@ def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> Channel
             pass
     rewrites: Counter[tuple[str, str]] = Counter()
     kept: Counter[str] = Counter()
+    name_counts: Counter[bool] = Counter()
     for spun, original in pairs:
-        for a, b in align(spun, original, sides):
+        for a, b in align(spun, original, sides, name_counts=name_counts):
             if a == b:
                 kept[a] += 1
             else:
                 rewrites[a, b] += 1
     table = _table(rewrites, kept, min_count)
     table.kind = "aligned"
+    table.names = (float(name_counts[False]), float(name_counts[True]))
     return table
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, sentences, tokenize
+from .text import Token, lm_form, match_case_phrase, names, sentences, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -33,6 +33,10 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 # and the table probability it is given.
 TERM_CANDIDATES = 60
 TERM_P = 0.5
+# An aligned table's pairs must show this many names left as they were, and rewrites of at most this share of
+# them, before the decoder leaves names alone.
+NAME_EVIDENCE = 20
+NAME_REWRITES = 0.01
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
 TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
@@ -249,6 +253,11 @@ class Decoder:
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
+        # Aligned tables whose pairs show the spinner leaving names (acronyms, capitalised words inside sentences)
+        # as they are, and never or all but never rewriting one: the names being read are not its rewrites.
+        counted = [c.names for c in channels if c.kind == "aligned" and sum(c.names) > 0]
+        self._keep_names = bool(counted) and all(
+            kept >= NAME_EVIDENCE and rewritten <= NAME_REWRITES * kept for kept, rewritten in counted)
         # How often the aligned tables saw each original rewritten (to anything): the spinner's coverage of it.
         self._rewritten: dict[str, float] = defaultdict(float)
         for c in channels:
@@ -461,6 +470,9 @@ class Decoder:
         forms = [lm_form(t.text) for t in tokens]
         reading: list[list[str]] = [[f] for f in forms]
         groups = self.spans(text, tokens, forms)
+        if self._keep_names:
+            named = names(text, tokens)
+            groups = {k: occ for k, o in groups.items() if (occ := [(i, j) for i, j in o if not any(named[i:j])])}
         if only is not None:
             groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
