@@ -152,3 +152,20 @@ def test_names_short_forms_and_spellings_are_not_rewritten(engine):
     assert _respelling("bn", "billion") and _respelling("net", "internet") and _respelling("secs", "seconds")
     assert _respelling("visualisation", "visualization") and _respelling("colour", "color")
     assert not _respelling("pelage", "fur") and not _respelling("capturing", "shooting")
+
+
+def test_names_stay_when_the_pairs_show_the_spinner_leaving_names_alone(engine):
+    from unspin import Engine, learn_pairs
+
+    names = ("Then Ann, Ben, Cal, Dan, Eve, Fay, Gus, Hal, Ian, Jo, Kim, Lee, Max, Ned, Oz, Pam, Ray, Sam, Tom "
+             "and Uma came.")
+    table = learn_pairs([(names + " They sold the home.", names + " They sold the house.")])
+    assert table.names == (20.0, 0.0)
+    text = "They sold the home. The Home Office agreed."
+    an = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder.analyse(text)
+    home = [d for d in an.types if d.key == "home"]
+    assert [an.tokens[i].text for d in home for i, _ in d.occurrences] == ["home"]
+    # Without that evidence (a table counted no names) "Home" is read like any other word.
+    table.names = (0.0, 0.0)
+    an = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder.analyse(text)
+    assert sorted(an.tokens[i].text for d in an.types if d.key == "home" for i, _ in d.occurrences) == ["Home", "home"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, sentences, tokenize
+from .text import Token, lm_form, match_case_phrase, names, sentences, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -34,6 +34,10 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 # and the table probability it is given.
 TERM_CANDIDATES = 60
 TERM_P = 0.5
+# An aligned table's pairs must show this many names left as they were, and rewrites of at most this share of
+# them, before the decoder leaves names alone.
+NAME_EVIDENCE = 20
+NAME_REWRITES = 0.01
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
 TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
@@ -250,6 +254,19 @@ class Decoder:
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
+        # Aligned tables whose pairs show the spinner leaving names (acronyms, capitalised words inside sentences)
+        # as they are, and never or all but never rewriting one: the names being read are not its rewrites.
+        counted = [c.names for c in channels if c.kind == "aligned" and sum(c.names) > 0]
+        self._keep_names = bool(counted) and all(
+            kept >= NAME_EVIDENCE and rewritten <= NAME_REWRITES * kept for kept, rewritten in counted)
+        # How often the aligned tables saw each original rewritten (to anything): the spinner's coverage of it.
+        self._rewritten: dict[str, float] = defaultdict(float)
+        for c in channels:
+            if c.kind == "aligned":
+                for entries in c.entries.values():
+                    for e in entries:
+                        if e.count > 0:
+                            self._rewritten[e.original] += e.count
 
     def memo_size(self) -> int:
         vec = self.vectors.memo_size() if self.vectors is not None else 0
@@ -454,6 +471,9 @@ class Decoder:
         forms = [lm_form(t.text) for t in tokens]
         reading: list[list[str]] = [[f] for f in forms]
         groups = self.spans(text, tokens, forms)
+        if self._keep_names:
+            named = names(text, tokens)
+            groups = {k: occ for k, o in groups.items() if (occ := [(i, j) for i, j in o if not any(named[i:j])])}
         if only is not None:
             groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
@@ -666,19 +686,24 @@ class Decoder:
         choices.static = static
 
     def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
-        """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
+        """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option."""
+        raw = self.aligned_counts(key, rows)
+        return None if raw is None else aligned_columns(*raw)
 
-        How often a rewrite was seen says how far to trust its probability (one sighting in one document, or
-        forty), and the share of the form's sightings left as they were is the prior that it was not spun.
+    def aligned_counts(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
+        """What the aligned tables counted for a type, or None without an aligned-table option.
+
+        Per option: (times the pairs show it rewritten to `key`, times they show it rewritten at all); for the span:
+        (sightings in the spun texts, those where it stood for itself, times the originals show it rewritten).
         """
         if not any(r[_LEARNED_N] >= 0 for r in rows):
             return None
-        opt_x = np.array([[math.log1p(max(r[_LEARNED_N], 0.0)), float(r[_LEARNED_N] == 0)] for r in rows])
+        rewritten = self._rewritten
+        opt = np.array([[max(r[_LEARNED_N], 0.0), rewritten.get(r[_ORIGINAL], 0.0)] for r in rows])
         entries = [e for c in self.channels if c.kind == "aligned" for e in c.get(key)]
         seen = max((e.seen for e in entries), default=0.0)
-        spun_p = sum(e.prob for e in entries if e.count > 0 and e.original != key)
-        keep_x = np.array([math.log(max(1.0 - spun_p, 0.01)) if seen > 0 else 0.0, math.log1p(max(seen, 0.0))])
-        return opt_x, keep_x
+        kept = max(seen - sum(e.count for e in entries if e.original != key), 0.0)
+        return opt, np.array([max(seen, 0.0), kept, rewritten.get(key, 0.0)])
 
     @staticmethod
     def left_state(model: Any, left: list[str], bos: bool) -> Any:
@@ -876,6 +901,25 @@ def apply_changes(text: str, changes: list[Change]) -> str:
         pos = c.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def aligned_columns(opt: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ALIGNED_FEATURES per option and ALIGNED_KEEP_FEATURES of the span from `Decoder.aligned_counts`.
+
+    How often a rewrite was seen says how far to trust it (one sighting in one document, or forty); the share of
+    the form's sightings left as they were is the prior that it was not spun, and the share of the times the
+    originals show it that it was left as it was says whether the spinner's dictionary covers it at all.
+    """
+    count, rewritten = opt[:, 0], opt[:, 1]
+    chan = np.where(rewritten > 0, np.log((count + 0.5) / (rewritten + 1.0)), 0.0)
+    opt_x = np.column_stack([np.log1p(count), (count == 0).astype(np.float64), chan])
+    seen, kept, rw = (float(x) for x in span)
+    keep_x = np.array([
+        math.log((kept + 0.5) / (seen + 1.0)) if seen > 0 else 0.0,
+        math.log1p(seen),
+        math.log((kept + 0.5) / (kept + rw + 1.0)) if rw > 0 else 0.0,
+    ])
+    return opt_x, keep_x
 
 
 def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[str, ...]]]]:
