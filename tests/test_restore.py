@@ -131,24 +131,26 @@ def test_short_forms_are_not_expanded(engine):
 
 
 def test_names_short_forms_and_spellings_are_not_rewritten(engine):
-    from unspin.restore import _name_guess, _respelling
+    from unspin.restore import _respelling, _written_as_name, unwritten
     from unspin.text import tokenize
-
-    def row(key, original):
-        return next((o.original, o.sources) for o in engine.decoder.options(key, 40) if o.original == original)
 
     text = "The Munster coach said the win put Munster top."
     toks = tokenize(text)
-    occ = [(i, i + 1) for i, t in enumerate(toks) if t.text == "Munster"]
-    assert _name_guess(*row("munster", "lancashire"), text, toks, occ)  # a word-vector neighbour only
+    an = engine.decoder.analyse(text)
+    (d,) = [d for d in an.types if d.key == "munster"]
+    guesses = unwritten(d, text, toks)
+    assert "lancashire" in [d.rows[k][0] for k in guesses]  # a word-vector neighbour only
+    assert _written_as_name(text, toks, d.occurrences)
     start = "Munster won."
-    assert not _name_guess(*row("munster", "lancashire"), start, tokenize(start), [(0, 1)])  # sentence-initial
+    assert not _written_as_name(start, tokenize(start), [(0, 1)])  # sentence-initial: no evidence either way
     text = "Loans were sold to Fannie Mae in May."
-    toks = tokenize(text)
-    i = next(k for k, t in enumerate(toks) if t.text == "Fannie")
-    assert _name_guess(*row("fannie mae", "policy"), text, toks, [(i, i + 2)])
+    an = engine.decoder.analyse(text)
+    (d,) = [d for d in an.types if d.key == "fannie mae"]
+    assert "policy" in [d.rows[k][0] for k in unwritten(d, text, an.tokens)]  # several words read as one
     text = "The White Home said so."
-    assert not _name_guess(*row("home", "house"), text, tokenize(text), [(2, 3)])  # one for one inside a name
+    an = engine.decoder.analyse(text)
+    (d,) = [d for d in an.types if d.key == "home"]
+    assert "house" not in [d.rows[k][0] for k in unwritten(d, text, an.tokens)]  # one for one inside a name
     assert _respelling("bn", "billion") and _respelling("net", "internet") and _respelling("secs", "seconds")
     assert _respelling("visualisation", "visualization") and _respelling("colour", "color")
     assert not _respelling("pelage", "fur") and not _respelling("capturing", "shooting")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .restore import Analysis, TypeDecision, never_written
+from .restore import Analysis, TypeDecision, unwritten
 
 SPAN_THRESHOLD = 0.5
 SUSPECT_MIN = 0.01  # below this a type's suspicion is not worth checking
@@ -69,12 +69,13 @@ def token_view(an: Analysis) -> tuple[np.ndarray, float]:
 
 
 def suspicion(d: TypeDecision, an: Analysis) -> float:
-    """P(substituted) of a type, less its best reading's share when restore would never write that reading
-    (a respelling, a guess at a name: restore.never_written), since such a reading is no evidence of spinning."""
+    """P(substituted) of a type, less the share of the readings restore never writes (a respelling, a guess at a
+    name: restore.unwritten), since such readings are no evidence of spinning."""
     p = d.p_spun
-    if d.best >= 0 and p >= SUSPECT_MIN and never_written(d, an.text, an.tokens):
-        p = max(0.0, p - d.p_best)
-    return p
+    if p >= SUSPECT_MIN:
+        for k in unwritten(d, an.text, an.tokens):
+            p -= float(d.posterior[k + 1])
+    return max(0.0, p)
 
 
 def features_from(p_words: np.ndarray, gain: float) -> np.ndarray:

@@ -938,26 +938,38 @@ def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[s
 
 def never_written(d: TypeDecision, text: str, tokens: list[Token]) -> bool:
     """The type's best reading is one restore does not write, however sure: a respelling or a guess at a name."""
-    if d.best < 0:
-        return False
-    original, sources, *_, learned_p, _n = d.rows[d.best]
-    if learned_p > 0 or sources & _TABLE_BITS:
-        return False
-    return _respelling(d.key, original) or _name_guess(original, sources, text, tokens, d.occurrences)
+    return d.best >= 0 and bool(unwritten(d, text, tokens, only_best=True))
+
+
+def unwritten(d: TypeDecision, text: str, tokens: list[Token], only_best: bool = False) -> list[int]:
+    """Indexes of the type's options that restore never writes, however likely (the best one alone if asked)."""
+    rows = [(d.best, d.rows[d.best])] if only_best else list(enumerate(d.rows))
+    out = []
+    name: bool | None = None
+    n_words = sum(t.is_word for t in tokens[d.occurrences[0][0] : d.occurrences[0][1]])
+    for k, (original, sources, *_, learned_p, _n) in rows:
+        if learned_p > 0 or sources & _TABLE_BITS:
+            continue
+        if _respelling(d.key, original):
+            out.append(k)
+        elif sources == int(Source.EMBED) or (n_words > 1 and " " not in original):
+            if name is None:
+                name = _written_as_name(text, tokens, d.occurrences)
+            if name:
+                out.append(k)
+    return out
 
 
 _TABLE_BITS: Final = int(Source.BUILTIN | Source.LEARNED)
 
 
-def _name_guess(original: str, sources: int, text: str, tokens: list[Token], occurrences: list[tuple[int, int]]
-                ) -> bool:
-    """A thesaurus guess that would turn a name into something else ("Munster" -> "Lancashire", "Fannie Mae" ->
-    "Policy"): a type written as a name somewhere in the text (capitalised words past a sentence's first), read as
-    a word-vector neighbour only, or a name of several words read as one word. Spinners that touch names swap
-    their words for words or phrases ("White House" -> "White Home", "Prime Minister" -> "Head Of State")."""
-    i0, j0 = occurrences[0]
-    if sources != int(Source.EMBED) and (" " in original or sum(t.is_word for t in tokens[i0:j0]) == 1):
-        return False
+def _written_as_name(text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
+    """Some occurrence is written as a name: capitalised words past a sentence's first.
+
+    Restore does not read such a type as a word-vector neighbour only ("Munster" -> "Lancashire") nor, when it has
+    several words, as one word ("Fannie Mae" -> "Policy"): spinners that touch names swap their words for words or
+    phrases ("White House" -> "White Home", "Prime Minister" -> "Head Of State").
+    """
     for i, j in occurrences:
         words = [t.text for t in tokens[i:j] if t.is_word]
         if all(w[:1].isupper() for w in words) and (len(words) > 1 or not _sentence_initial(text, tokens, i)):
