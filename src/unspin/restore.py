@@ -7,6 +7,7 @@ whose weights (`params.json`) were fitted on simulated spinners: P(option) ∝ e
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -154,6 +155,46 @@ class _Choices:
     # The topic features' unit vectors (span first, then each option), or None without a vector; unset until asked.
     units: np.ndarray | None = None
     units_done: bool = False
+    # The keep features and their score, per (number of occurrences, id of the weight vector); read-only arrays.
+    keeps: dict[tuple[int, int], tuple[np.ndarray, Any]] = field(default_factory=dict)
+
+    def keep_of(self, n_occ: int, weights: np.ndarray) -> tuple[np.ndarray, Any]:
+        """The features of keeping this span when it occurs `n_occ` times, and their score under `weights`."""
+        got = self.keeps.get((n_occ, id(weights)))
+        if got is None:
+            keep = np.array([self.keep_zipf, math.log1p(n_occ), self.keep_oov])
+            keep.flags.writeable = False  # shared by every decision of the span with that many occurrences
+            got = self.keeps[n_occ, id(weights)] = (keep, keep @ weights)
+        return got
+
+
+# (left words, sentence start, right words, sentence end) of one occurrence.
+Context = tuple[list[str], bool, list[str], bool]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A type whose LM gains are known, waiting for its features and posterior (see Decoder._score_many)."""
+
+    gkey: str
+    key: str
+    occ: list[tuple[int, int]]
+    choices: _Choices
+    rows: tuple[OptionRow, ...]
+    static: np.ndarray
+    prior: np.ndarray
+    topic: np.ndarray | None
+    learned: bool
+    extra: tuple[np.ndarray, np.ndarray] | None
+    gains: list[list[float]]  # log10 gains per occurrence used, one per option
+
+
+@functools.cache
+def _zeros2(n: int) -> np.ndarray:
+    """An (n, 2) array of zeros (the topic columns of a type without a vector); read-only, shared."""
+    z = np.zeros((n, 2))
+    z.flags.writeable = False
+    return z
 
 
 @dataclass
@@ -466,21 +507,23 @@ class Decoder:
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
         topics = self._topics(forms, groups, cands)
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey], topics.get(gkey))
-                   for gkey, choices in cands.items()}
+        decided = self._decide_many([(g, g.split("\x00", 1)[0], groups[g], choices, seen[g], topics.get(g))
+                                     for g, choices in cands.items()])
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
             reading, changed = self._apply_reading(forms, list(decided.values()))
             if not changed:
                 break
             near = {k for i in changed for k in range(i - self.lm.order + 1, i + self.lm.order)}
+            redo = []
             for gkey, d in decided.items():
                 if any(k in near for i, j in d.occurrences for k in range(i, j)):
                     ctx = self._contexts(groups[gkey], reading, sent, n_ctx)
                     # A decision depends on its occurrences' context words only: unchanged ones stand.
                     if ctx != seen[gkey]:
                         seen[gkey] = ctx
-                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey))
+                        redo.append((gkey, d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey)))
+            decided.update(self._decide_many(redo))
         an.types = list(decided.values())
         return an
 
@@ -553,83 +596,171 @@ class Decoder:
             choices.units_done = True
         return choices.units
 
-    def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
-                around: list[tuple[list[str], bool, list[str], bool]],
-                topic: np.ndarray | None = None) -> TypeDecision:
-        """Decide one type; `topic` holds the topic columns of its options (see _topics)."""
+    def _decide_many(self, jobs: Sequence[tuple[str, str, list[tuple[int, int]], _Choices, list[Context],
+                                               np.ndarray | None]]) -> dict[str, TypeDecision]:
+        """Decide the types of `jobs`, (group key, span key, occurrences, options, contexts, topic columns) each.
+
+        The LM gains are found type by type; the features and posteriors of all the types are then built in a few
+        array operations over their stacked options, with the same floats as one type at a time: element-wise
+        operations and row-wise reductions of rows of one length do not depend on what else is in the array, and
+        each type's scores and posterior sum are still taken on its own rows (BLAS and pairwise summation do).
+        """
+        if not jobs:
+            return {}
         model = self.lm.model
-        n_use = min(len(occ), MAX_OCCURRENCES)
-        spun_words = key.split()
         st_a, st_b = kenlm.State(), kenlm.State()
         left_state = self.left_state
-        contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
-        if choices.static is None:
-            self._prepare(key, choices)
-        rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
-        assert static is not None and prior is not None
-        if len(rows) > SHORTLIST:
-            tail = self._tail
-            # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
-            score = model.BaseScore
-            firsts, multi = choices.firsts, choices.multi
-            pre = np.zeros(len(rows))
-            for base, _, _ in contexts[:4]:
-                ref = tail(model, base, spun_words, [], False, st_a, st_b)
-                # Most candidates are one word: one LM lookup each, mapped without a Python loop.
-                if multi:
-                    pre += [score(base, w, st_a) if w is not None else
-                            tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
-                else:
-                    pre += list(map(score, repeat(base), firsts, repeat(st_a)))
-                pre -= ref
-            # A learned table's entries always reach stage 2: the table outranks the left context alone.
-            # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
-            pre[choices.tabled] = np.inf
-            keep_idx = np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
-            rows = tuple([rows[c] for c in keep_idx])
-            alt_words = tuple([alt_words[c] for c in keep_idx])
-            feats, prior = static[keep_idx], prior[keep_idx]
-            if topic is not None:
-                topic = topic[keep_idx]
-            learned = bool(np.logical_or.reduce(feats[:, _I_LEARNED]))  # .any() without its wrapper
-            aligned = any(r[_LEARNED_N] >= 0 for r in rows)
-        else:
-            feats = static.copy()
-            learned, aligned = choices.learned, choices.aligned
         gains_of = self._gains
-        if n_use == 1:
-            base, right, eos = contexts[0]
-            gains = np.array(gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b), dtype=np.float64)
-            gains *= LN10
-            self._one_context_features(feats, prior, gains)
-        else:
-            # (options, occurrences), C order like the array this was written into element by element
-            gains = np.array([gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
-                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(rows)).T.copy()
-            gains *= LN10
-            self._features(feats, prior, gains)
+        decided: dict[str, TypeDecision] = {}
+        batch: list[_Pending] = []
+        for gkey, key, occ, choices, around, topic in jobs:
+            spun_words = key.split()
+            contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
+            if choices.static is None:
+                self._prepare(key, choices)
+            rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
+            assert static is not None and prior is not None
+            if len(rows) > SHORTLIST:
+                keep_idx = self._shortlist(model, spun_words, choices, contexts, st_a, st_b)
+                rows = tuple([rows[c] for c in keep_idx])
+                alt_words = tuple([alt_words[c] for c in keep_idx])
+                static, prior = static[keep_idx], prior[keep_idx]
+                if topic is not None:
+                    topic = topic[keep_idx]
+                learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))  # .any() without its wrapper
+                aligned = any(r[_LEARNED_N] >= 0 for r in rows)
+            else:
+                learned, aligned = choices.learned, choices.aligned
+            # One list of gains per occurrence used, in nats once multiplied by LN10 below.
+            gains = [gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
+                     for base, right, eos in contexts]
+            extra = self._aligned_columns(key, rows) if aligned else None
+            if extra is not None and self.aw is not None:
+                decided[gkey] = self._decide_aligned(key, occ, choices, rows, static, prior, topic, gains, learned,
+                                                     extra)
+            else:
+                batch.append(_Pending(gkey, key, occ, choices, rows, static, prior, topic, learned, extra, gains))
+        if batch:
+            decided.update(self._score_many(batch))
+        return {job[0]: decided[job[0]] for job in jobs}
+
+    def _shortlist(self, model: Any, spun_words: list[str], choices: _Choices,
+                   contexts: list[tuple[Any, list[str], bool]], st_a: Any, st_b: Any) -> np.ndarray:
+        """The SHORTLIST options (indices, in order) that score best after their left context in a few occurrences."""
+        tail = self._tail
+        alt_words = choices.words
+        score = model.BaseScore
+        firsts, multi = choices.firsts, choices.multi
+        pre = np.zeros(len(choices.rows))
+        for base, _, _ in contexts[:4]:
+            ref = tail(model, base, spun_words, [], False, st_a, st_b)
+            # Most candidates are one word: one LM lookup each, mapped without a Python loop.
+            if multi:
+                pre += [score(base, w, st_a) if w is not None else
+                        tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
+            else:
+                pre += list(map(score, repeat(base), firsts, repeat(st_a)))
+            pre -= ref
+        # A learned table's entries always reach stage 2: the table outranks the left context alone.
+        # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
+        pre[choices.tabled] = np.inf
+        return np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
+
+    def _decide_aligned(self, key: str, occ: list[tuple[int, int]], choices: _Choices, rows: tuple[OptionRow, ...],
+                        static: np.ndarray, prior: np.ndarray, topic: np.ndarray | None, gains_lists: list[list[float]],
+                        learned: bool, extra: tuple[np.ndarray, np.ndarray]) -> TypeDecision:
+        """Decide a type with an option from an aligned table, with the aligned-table weights."""
+        feats = static.copy()
+        self._lm_features(feats, prior, gains_lists, len(rows))
         if topic is not None:
             feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = topic
         keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
-        extra = self._aligned_columns(key, rows) if aligned else None
-        if extra is not None and self.aw is not None:
-            aligned = True
-            opt_x, keep_x = extra
-            nc, nk = len(CANDIDATE_FEATURES), len(keep)
-            scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
-                                     feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
-        else:
-            aligned = False
-            cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
-            scores = np.empty(len(rows) + 1)  # keep first, as np.concatenate would put it
-            scores[0] = keep @ ckw
-            scores[1:] = feats @ cw
+        opt_x, keep_x = extra
+        assert self.aw is not None
+        nc, nk = len(CANDIDATE_FEATURES), len(keep)
+        scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
+                                 feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
         # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
         scores -= np.maximum.reduce(scores)
         post = np.exp(scores)
         post /= np.add.reduce(post)
         best = int(post.argmax()) - 1
-        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, aligned, extra)
+        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, True, extra)
+
+    def _lm_features(self, feats: np.ndarray, prior: np.ndarray, gains_lists: list[list[float]], n_opt: int) -> None:
+        """Write the LM columns of one type's `feats` from its gains per occurrence (log10)."""
+        if len(gains_lists) == 1:
+            gains = np.array(gains_lists[0], dtype=np.float64)
+            gains *= LN10
+            self._one_context_features(feats, prior, gains)
+        else:
+            # (options, occurrences), C order like the array this was written into element by element
+            gains = np.array(gains_lists, dtype=np.float64).reshape(len(gains_lists), n_opt).T.copy()
+            gains *= LN10
+            self._features(feats, prior, gains)
+
+    def _score_many(self, batch: list[_Pending]) -> dict[str, TypeDecision]:
+        """Features, posteriors and best options of the types of `batch`, over their options stacked in one array."""
+        # Types by number of occurrences used, so that the LM columns of each count are one block of rows.
+        order = sorted(range(len(batch)), key=lambda t: len(batch[t].gains))
+        items = [batch[t] for t in order]
+        sizes = [len(p.rows) for p in items]
+        feats = np.concatenate([p.static for p in items])  # a new array: the static columns of every option
+        prior = np.concatenate([p.prior for p in items])
+        lo = 0
+        while lo < len(items):
+            n_use = len(items[lo].gains)
+            hi = lo
+            while hi < len(items) and len(items[hi].gains) == n_use:
+                hi += 1
+            a, b = sum(sizes[:lo]), sum(sizes[:hi])
+            if n_use == 1:
+                gains = np.array([g for p in items[lo:hi] for g in p.gains[0]], dtype=np.float64)
+                gains *= LN10
+                self._one_context_features(feats[a:b], prior[a:b], gains)
+            else:
+                # (options, occurrences) per type, stacked: the rows each type's own array would have
+                gains = np.concatenate([np.array(p.gains, dtype=np.float64).T for p in items[lo:hi]])
+                gains *= LN10
+                self._features(feats[a:b], prior[a:b], gains)
+            lo = hi
+        if any(p.topic is not None for p in items):
+            # The static topic columns are 0.0: a type without topic columns keeps zeros.
+            feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = np.concatenate(
+                [p.topic if p.topic is not None else _zeros2(len(p.rows)) for p in items])
+        # Each type's scores, keep first: its rows of `scores` are [keep, option 1, ...].
+        scores = np.empty(len(feats) + len(items))
+        starts: list[int] = []
+        keeps: list[np.ndarray] = []
+        matmul = np.matmul
+        pos = row = 0
+        for p, n in zip(items, sizes, strict=True):
+            cw, ckw = (self.lw, self.lkw) if p.learned else (self.w, self.kw)
+            keep, keep_score = p.choices.keep_of(len(p.occ), ckw)
+            scores[pos] = keep_score
+            matmul(feats[row : row + n], cw, out=scores[pos + 1 : pos + 1 + n])
+            keeps.append(keep)
+            starts.append(pos)
+            pos += n + 1
+            row += n
+        at = np.array(starts, dtype=np.int64)
+        counts = np.array(sizes, dtype=np.int64) + 1
+        # ufunc reductions: what .max() computes; the sums are each type's own (pairwise summation).
+        scores -= np.repeat(np.maximum.reduceat(scores, at), counts)
+        post = np.exp(scores)
+        add_reduce = np.add.reduce
+        post /= np.repeat(np.array([add_reduce(post[s : s + c]) for s, c in zip(starts, counts.tolist(), strict=True)]),
+                          counts)
+        # argmax: the first position of each type's maximum
+        top = np.flatnonzero(post == np.repeat(np.maximum.reduceat(post, at), counts))
+        best = (top[np.searchsorted(top, at)] - at - 1).tolist()
+        out: dict[str, TypeDecision] = {}
+        row = 0
+        for p, n, s, b, keep in zip(items, sizes, starts, best, keeps, strict=True):
+            out[p.gkey] = TypeDecision(p.key, p.occ, p.rows, feats[row : row + n], keep, post[s : s + n + 1], b,
+                                       p.learned, False, p.extra)
+            row += n
+        return out
 
     def _prepare(self, key: str, choices: _Choices) -> None:
         """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
