@@ -701,8 +701,9 @@ class Decoder:
 
     def _score_many(self, batch: list[_Pending]) -> dict[str, TypeDecision]:
         """Features, posteriors and best options of the types of `batch`, over their options stacked in one array."""
-        # Types by number of occurrences used, so that the LM columns of each count are one block of rows.
-        order = sorted(range(len(batch)), key=lambda t: len(batch[t].gains))
+        # Types by number of occurrences used, so that the LM columns of each count are one block of rows, and
+        # within that by number of options and weights, for the scores.
+        order = sorted(range(len(batch)), key=lambda t: (len(batch[t].gains), len(batch[t].rows), batch[t].learned))
         items = [batch[t] for t in order]
         sizes = [len(p.rows) for p in items]
         feats = np.concatenate([p.static for p in items])  # a new array: the static columns of every option
@@ -728,38 +729,33 @@ class Decoder:
             # The static topic columns are 0.0: a type without topic columns keeps zeros.
             feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = np.concatenate(
                 [p.topic if p.topic is not None else _zeros2(len(p.rows)) for p in items])
-        # Each type's scores, keep first: its rows of `scores` are [keep, option 1, ...].
-        scores = np.empty(len(feats) + len(items))
-        starts: list[int] = []
-        keeps: list[np.ndarray] = []
-        matmul = np.matmul
-        pos = row = 0
-        for p, n in zip(items, sizes, strict=True):
-            cw, ckw = (self.lw, self.lkw) if p.learned else (self.w, self.kw)
-            keep, keep_score = p.choices.keep_of(len(p.occ), ckw)
-            scores[pos] = keep_score
-            matmul(feats[row : row + n], cw, out=scores[pos + 1 : pos + 1 + n])
-            keeps.append(keep)
-            starts.append(pos)
-            pos += n + 1
-            row += n
-        at = np.array(starts, dtype=np.int64)
-        counts = np.array(sizes, dtype=np.int64) + 1
-        # ufunc reductions: what .max() computes; the sums are each type's own (pairwise summation).
-        scores -= np.repeat(np.maximum.reduceat(scores, at), counts)
-        post = np.exp(scores)
-        add_reduce = np.add.reduce
-        post /= np.repeat(np.array([add_reduce(post[s : s + c]) for s, c in zip(starts, counts.tolist(), strict=True)]),
-                          counts)
-        # argmax: the first position of each type's maximum
-        top = np.flatnonzero(post == np.repeat(np.maximum.reduceat(post, at), counts))
-        best = (top[np.searchsorted(top, at)] - at - 1).tolist()
+        # Types with as many options and the same weights are scored as one (types, options) block: np.matmul over
+        # the stack makes one BLAS product per type, and the row-wise max, sum and argmax are each row's own.
         out: dict[str, TypeDecision] = {}
-        row = 0
-        for p, n, s, b, keep in zip(items, sizes, starts, best, keeps, strict=True):
-            out[p.gkey] = TypeDecision(p.key, p.occ, p.rows, feats[row : row + n], keep, post[s : s + n + 1], b,
-                                       p.learned, False, p.extra)
-            row += n
+        row = lo = 0
+        n_feat = feats.shape[1]
+        while lo < len(items):
+            n, learned = sizes[lo], items[lo].learned
+            hi = lo
+            while hi < len(items) and sizes[hi] == n and items[hi].learned == learned:
+                hi += 1
+            group = items[lo:hi]
+            cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
+            keeps = [p.choices.keep_of(len(p.occ), ckw) for p in group]
+            block = feats[row : row + (hi - lo) * n].reshape(hi - lo, n, n_feat)
+            scores = np.empty((hi - lo, n + 1))  # keep first
+            scores[:, 0] = [k[1] for k in keeps]
+            np.matmul(block, cw, out=scores[:, 1:])
+            # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
+            scores -= np.maximum.reduce(scores, axis=1)[:, None]
+            post = np.exp(scores)
+            post /= np.add.reduce(post, axis=1)[:, None]
+            best = (post.argmax(axis=1) - 1).tolist()
+            for t, (p, (keep, _)) in enumerate(zip(group, keeps, strict=True)):
+                out[p.gkey] = TypeDecision(p.key, p.occ, p.rows, block[t], keep, post[t], best[t], learned, False,
+                                           p.extra)
+            row += (hi - lo) * n
+            lo = hi
         return out
 
     def _prepare(self, key: str, choices: _Choices) -> None:
