@@ -247,6 +247,20 @@ class Analysis:
     tokens: list[Token]
     types: list[TypeDecision] = field(default_factory=list)
     n_words: int = 0
+    # What the decoder read off the text before deciding anything, for a second analysis of the same text.
+    lattice: Lattice | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Lattice:
+    """A segment's tokens, their sentences and LM forms, and the occurrences of every candidate span key."""
+
+    tokens: list[Token]
+    n_words: int
+    sent: list[int]
+    forms: list[str]
+    groups: dict[str, list[tuple[int, int]]]
+    csum: np.ndarray | None = None  # cumulative context vectors of the tokens (topic features), made on first use
 
 
 class Decoder:
@@ -479,21 +493,32 @@ class Decoder:
         return out
 
     # -- scoring ----------------------------------------------------------------------------------------
-    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
-                only: Collection[str] | None = None) -> Analysis:
-        """Decide every spun-looking type of `text` (only the types keyed in `only`, when given)."""
-        limit = limit or self.params.max_candidates
+    def lattice(self, text: str) -> Lattice:
+        """What `analyse` reads off `text` before deciding anything."""
         tokens = tokenize(text)
-        an = Analysis(text, offset, tokens, n_words=sum(t.is_word for t in tokens))
-        if not tokens:
-            return an
         sent = [0] * len(tokens)
         for s, (a, b) in enumerate(sentences(tokens)):
             for k in range(a, b):
                 sent[k] = s
         forms = [lm_form(t.text) for t in tokens]
+        groups = self.spans(text, tokens, forms) if tokens else {}
+        return Lattice(tokens, sum(t.is_word for t in tokens), sent, forms, groups)
+
+    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
+                only: Collection[str] | None = None, lattice: Lattice | None = None) -> Analysis:
+        """Decide every spun-looking type of `text` (only the types keyed in `only`, when given).
+
+        `lattice` is `text`'s own from an earlier analysis (`Analysis.lattice`), to save reading it again.
+        """
+        limit = limit or self.params.max_candidates
+        if lattice is None:
+            lattice = self.lattice(text)
+        tokens = lattice.tokens
+        an = Analysis(text, offset, tokens, n_words=lattice.n_words, lattice=lattice)
+        if not tokens:
+            return an
+        sent, forms, groups = lattice.sent, lattice.forms, lattice.groups
         reading: list[list[str]] = [[f] for f in forms]
-        groups = self.spans(text, tokens, forms)
         if only is not None:
             groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
@@ -506,7 +531,7 @@ class Decoder:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
         seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        topics = self._topics(forms, groups, cands)
+        topics = self._topics(lattice, groups, cands)
         decided = self._decide_many([(g, g.split("\x00", 1)[0], groups[g], choices, seen[g], topics.get(g))
                                      for g, choices in cands.items()])
         for _ in range(passes - 1):
@@ -537,7 +562,7 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
-    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
+    def _topics(self, lattice: Lattice, groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
                 ) -> dict[str, np.ndarray]:
         """The topic_win and topic_doc columns of each type's options, (len(options), 2).
 
@@ -550,10 +575,12 @@ class Decoder:
         mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g])) is not None}
         if not mats:
             return {}
-        rows = vectors.context_rows(forms)
-        n = len(forms)
-        csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
-        np.cumsum(rows, axis=0, out=csum[1:])
+        n = len(lattice.forms)
+        csum = lattice.csum
+        if csum is None:
+            rows = vectors.context_rows(lattice.forms)
+            csum = lattice.csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
+            np.cumsum(rows, axis=0, out=csum[1:])
         # Every occurrence of every type at once: i, j, and where each type's occurrences start.
         occ = [groups[g] for g in mats]
         sizes = np.fromiter(map(len, occ), dtype=np.int64, count=len(occ))
