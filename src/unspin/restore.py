@@ -640,11 +640,12 @@ class Decoder:
         gains_of = self._gains
         decided: dict[str, TypeDecision] = {}
         batch: list[_Pending] = []
+        new = {id(job[3]): (job[1], job[3]) for job in jobs if job[3].static is None}
+        if new:
+            self._prepare(list(new.values()))
         for gkey, key, occ, choices, around, topic in jobs:
             spun_words = key.split()
             contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
-            if choices.static is None:
-                self._prepare(key, choices)
             rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
             assert static is not None and prior is not None
             if len(rows) > SHORTLIST:
@@ -785,12 +786,19 @@ class Decoder:
             lo = hi
         return out
 
-    def _prepare(self, key: str, choices: _Choices) -> None:
-        """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
-        zs = self._zipf(key)
-        n_spun = key.count(" ") + 1
-        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(*choices.rows, strict=True)
-        choices.words = tuple([tuple(o.split()) for o in originals])
+    def _prepare(self, items: list[tuple[str, _Choices]]) -> None:
+        """Fill in what the decisions of each span key share: option words, static feature rows, unigram priors.
+
+        The rows of all the keys are built as one array (element-wise, so each row is what it would be alone);
+        each key's `static` and `prior` are views of it.
+        """
+        zipf = self._zipf
+        in_lm = self._in_lm
+        sizes = [len(choices.rows) for _, choices in items]
+        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(
+            *[r for _, choices in items for r in choices.rows], strict=True)
+        zs = [zipf(key) for key, _ in items]
+        n_spun = [key.count(" ") + 1 for key, _ in items]
         static = _SOURCE_ROWS[np.array(sources, dtype=np.int64) & 31]  # a new array, one row per option
         if any(p > 0 for p in learned_ps):
             for c, p in enumerate(learned_ps):
@@ -801,22 +809,29 @@ class Decoder:
         static[:, _I_SIMILARITY] = similarities
         z = np.array(zipfs, dtype=np.float64)
         static[:, _I_ZIPF] = z / 8.0
-        static[:, _I_ZIPF_GAIN] = (z - zs) / 8.0
-        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n_spun for o in originals]
-        in_lm = self._in_lm
+        static[:, _I_ZIPF_GAIN] = (z - np.repeat(np.array(zs, dtype=np.float64), sizes)) / 8.0
+        spun_len = [n for n, size in zip(n_spun, sizes, strict=True) for _ in range(size)]
+        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n
+                                  for o, n in zip(originals, spun_len, strict=True)]
         static[:, _I_OOV] = [1.0 if o and not in_lm(o) else 0.0 for o in originals]
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
-        choices.learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))
-        if len(originals) > SHORTLIST:
-            choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
-            choices.multi = any(w is None for w in choices.firsts)
-            choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps, learned_ns, strict=True))
-                              if p >= 0.5 or n >= 0]
-        choices.aligned = any(n >= 0 for n in learned_ns)
-        choices.keep_zipf = zs / 8.0
-        choices.keep_oov = float(not self._in_lm(key))
-        choices.static = static
+        prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
+        a = 0
+        for (key, choices), size, key_zipf in zip(items, sizes, zs, strict=True):
+            b = a + size
+            choices.words = tuple([tuple(o.split()) for o in originals[a:b]])
+            choices.prior = prior[a:b]
+            choices.learned = any(p > 0 for p in learned_ps[a:b])  # the learned column is 1.0 exactly there
+            if size > SHORTLIST:
+                choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
+                choices.multi = any(w is None for w in choices.firsts)
+                choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps[a:b], learned_ns[a:b], strict=True))
+                                  if p >= 0.5 or n >= 0]
+            choices.aligned = any(n >= 0 for n in learned_ns[a:b])
+            choices.keep_zipf = key_zipf / 8.0
+            choices.keep_oov = float(not in_lm(key))
+            choices.static = static[a:b]
+            a = b
 
     def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
         """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
