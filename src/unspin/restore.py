@@ -257,7 +257,8 @@ class Lattice:
 
     tokens: list[Token]
     n_words: int
-    sent: list[int]
+    sent: list[int]  # each token's sentence
+    bounds: list[tuple[int, int]]  # each token's sentence as a [start, end) token range
     forms: list[str]
     groups: dict[str, list[tuple[int, int]]]
     csum: np.ndarray | None = None  # cumulative context vectors of the tokens (topic features), made on first use
@@ -497,12 +498,13 @@ class Decoder:
         """What `analyse` reads off `text` before deciding anything."""
         tokens = tokenize(text)
         sent = [0] * len(tokens)
+        bounds = [(0, 0)] * len(tokens)
         for s, (a, b) in enumerate(sentences(tokens)):
-            for k in range(a, b):
-                sent[k] = s
+            sent[a:b] = [s] * (b - a)
+            bounds[a:b] = [(a, b)] * (b - a)
         forms = [lm_form(t.text) for t in tokens]
         groups = self.spans(text, tokens, forms) if tokens else {}
-        return Lattice(tokens, sum(t.is_word for t in tokens), sent, forms, groups)
+        return Lattice(tokens, sum(t.is_word for t in tokens), sent, bounds, forms, groups)
 
     def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
                 only: Collection[str] | None = None, lattice: Lattice | None = None) -> Analysis:
@@ -518,7 +520,6 @@ class Decoder:
         if not tokens:
             return an
         sent, forms, groups = lattice.sent, lattice.forms, lattice.groups
-        reading: list[list[str]] = [[f] for f in forms]
         if only is not None:
             groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
@@ -530,7 +531,12 @@ class Decoder:
             if choices.rows:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
-        seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
+        if n_ctx:  # the first pass reads the input itself: its contexts are slices of the forms
+            bounds = lattice.bounds
+            seen = {gkey: self._first_contexts(groups[gkey], forms, bounds, n_ctx) for gkey in cands}
+        else:
+            reading = [[f] for f in forms]
+            seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
         topics = self._topics(lattice, groups, cands)
         decided = self._decide_many([(g, g.split("\x00", 1)[0], groups[g], choices, seen[g], topics.get(g))
                                      for g, choices in cands.items()])
@@ -560,6 +566,17 @@ class Decoder:
             left, bos = self._left(reading, sent, i, n)
             right, eos = self._right(reading, sent, j, n)
             out.append((left, bos, right, eos))
+        return out
+
+    @staticmethod
+    def _first_contexts(occ: list[tuple[int, int]], forms: list[str], bounds: list[tuple[int, int]],
+                        n: int) -> list[Context]:
+        """`_contexts` while the reading is the input's own forms, one per token (n > 0): slices of the sentence."""
+        out = []
+        for i, j in occ[:MAX_OCCURRENCES]:
+            a = bounds[i][0]
+            b = bounds[j - 1][1]
+            out.append((forms[max(a, i - n) : i], i - a <= n, forms[j : min(b, j + n)], b - j <= n))
         return out
 
     def _topics(self, lattice: Lattice, groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
