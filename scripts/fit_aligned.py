@@ -29,6 +29,7 @@ from unspin.bench.spinners import PROFILES, make_spinner  # noqa: E402
 from unspin.engine import Engine  # noqa: E402
 from unspin.learn import learn_pairs  # noqa: E402
 from unspin.params import ALIGNED_FEATURES, ALIGNED_KEEP_FEATURES, CANDIDATE_FEATURES, KEEP_FEATURES, Params  # noqa: E402
+from unspin.restore import aligned_columns  # noqa: E402
 
 LEARN_DOCS = 200
 
@@ -48,7 +49,11 @@ def learning_docs(n: int, max_words: int = 450) -> list[str]:
 
 
 def type_records(engine: Engine, text: str, subs: list) -> list[tuple]:
-    """(features, keep features, aligned columns, options, [(n words, gold)]) of each aligned-table type."""
+    """(features, keep features, aligned counts, options, [(n words, gold)]) of each aligned-table type.
+
+    The counts, not the columns made of them (`restore.aligned_columns`), so a refit from the cache follows a
+    change in how the columns are made.
+    """
     an = engine.decoder.analyse(text, passes=1)
     sub_spans = sorted((s.spun_start, s.spun_end, s) for s in subs)
     out = []
@@ -56,7 +61,8 @@ def type_records(engine: Engine, text: str, subs: list) -> list[tuple]:
         if d.extra is None:
             continue
         occ = occurrence_gold(an, d, text, sub_spans)
-        out.append((d.features, d.keep_features, d.extra, [o.original for o in d.options], occ))
+        counts = engine.decoder.aligned_counts(d.key, d.rows)
+        out.append((d.features, d.keep_features, counts, [o.original for o in d.options], occ))
     return out
 
 
@@ -75,7 +81,8 @@ def _job(args: tuple) -> list[tuple]:
 
 
 def _split(t: tuple) -> tuple[np.ndarray, np.ndarray]:
-    feats, keep, (opt_x, keep_x), _, _ = t
+    feats, keep, counts, _, _ = t
+    opt_x, keep_x = aligned_columns(*counts)
     return np.column_stack([feats, opt_x]), np.concatenate([keep, keep_x])
 
 

@@ -117,3 +117,33 @@ def test_merged_rewrites_stay_within_the_phrase_limit():
     got = [p for p in align("It will certainly make use of the brand-new rules.", "It will use the new rules.")
            if p[0] != p[1]]
     assert ("certainly make use of", "use") in got
+
+
+def test_added_words_are_read_with_the_word_they_were_added_to():
+    # A spinner that writes "making up" for "making" or "news reports" for "reports" made one rewrite: as a
+    # deletion of its own ("up" -> "") it would teach the decoder to delete "up" wherever it stands.
+    got = [p for p in align("They were making up money. The news reports said so.",
+                            "They were making money. The reports said so.") if p[0] != p[1]]
+    assert got == [("making up", "making"), ("news reports", "reports")]
+    # Never across punctuation, and never onto a function word: "tea leaf" <- "tea" before a full stop.
+    got = [p for p in align("A supply of tea leaf. The end", "A supply of tea. The end") if p[0] != p[1]]
+    assert got == [("tea leaf", "tea")]
+    # With no word to attach to, the deletion stands as it was.
+    assert [p for p in align("The legal, fair system", "The, fair system") if p[0] != p[1]] == [("legal", "")]
+
+
+def test_added_words_between_two_words_go_where_the_pairs_show_them():
+    # "of rules" could go with "system" or with "opens"; elsewhere it was seen only after "system".
+    pairs = [("The system of rules, they said.", "The system, they said."),
+             ("A system of rules opens doors.", "A system opens doors.")]
+    table = learn_pairs(pairs)
+    assert table.get("system of rules")[0].original == "system" and table.get("system of rules")[0].count == 2
+    assert not table.get("of rules opens")
+
+
+def test_aligned_tables_count_names_kept_and_rewritten(tmp_path):
+    table = learn_pairs([("The BBC said Mr Smith was lovely. Then the Cost lifted.",
+                          "The BBC said Mr Smith was nice. Then the Price lifted.")])
+    assert table.names == (3.0, 1.0)  # BBC, Mr, Smith kept; "Cost" a rewrite ("The" and "Then" start sentences)
+    table.save(tmp_path / "t.tsv")
+    assert ChannelTable.load(tmp_path / "t.tsv").names == (3.0, 1.0)

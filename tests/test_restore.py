@@ -118,3 +118,54 @@ def test_topic_columns_favour_the_original_that_fits_the_wider_context(engine):
     by = {o.original: f for o, f in zip(d.options, d.features, strict=True)}
     assert by["stock"][win] > 1.0 and by["stock"][doc] > 1.0
     assert by["stock"][win] > max(f[win] for o, f in by.items() if o != "stock")
+
+
+def test_short_forms_are_not_expanded(engine):
+    # In a spun document (past the gate); "secs" is all three thesauri's synonym of "seconds".
+    text = SPUN + ("\n\nHe ran the 100m in 9.8 secs, two secs faster than last year, and the crowd of 20,000 "
+                   "cheered. It took him secs to recover.")
+    res = engine.restore(text)
+    assert res.spin_score >= engine.params.restore_min_score and res.changes
+    assert "seconds" in {o.original for o in engine.decoder.options("secs", 40)}
+    assert res.text.count("secs") == 3
+
+
+def test_names_short_forms_and_spellings_are_not_rewritten(engine):
+    from unspin.restore import _name_guess, _respelling
+    from unspin.text import tokenize
+
+    def row(key, original):
+        return next((o.original, o.sources) for o in engine.decoder.options(key, 40) if o.original == original)
+
+    text = "The Munster coach said the win put Munster top."
+    toks = tokenize(text)
+    occ = [(i, i + 1) for i, t in enumerate(toks) if t.text == "Munster"]
+    assert _name_guess(*row("munster", "lancashire"), text, toks, occ)  # a word-vector neighbour only
+    start = "Munster won."
+    assert not _name_guess(*row("munster", "lancashire"), start, tokenize(start), [(0, 1)])  # sentence-initial
+    text = "Loans were sold to Fannie Mae in May."
+    toks = tokenize(text)
+    i = next(k for k, t in enumerate(toks) if t.text == "Fannie")
+    assert _name_guess(*row("fannie mae", "policy"), text, toks, [(i, i + 2)])
+    text = "The White Home said so."
+    assert not _name_guess(*row("home", "house"), text, tokenize(text), [(2, 3)])  # one for one inside a name
+    assert _respelling("bn", "billion") and _respelling("net", "internet") and _respelling("secs", "seconds")
+    assert _respelling("visualisation", "visualization") and _respelling("colour", "color")
+    assert not _respelling("pelage", "fur") and not _respelling("capturing", "shooting")
+
+
+def test_names_stay_when_the_pairs_show_the_spinner_leaving_names_alone(engine):
+    from unspin import Engine, learn_pairs
+
+    names = ("Then Ann, Ben, Cal, Dan, Eve, Fay, Gus, Hal, Ian, Jo, Kim, Lee, Max, Ned, Oz, Pam, Ray, Sam, Tom "
+             "and Uma came.")
+    table = learn_pairs([(names + " They sold the home.", names + " They sold the house.")])
+    assert table.names == (20.0, 0.0)
+    text = "They sold the home. The Home Office agreed."
+    an = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder.analyse(text)
+    home = [d for d in an.types if d.key == "home"]
+    assert [an.tokens[i].text for d in home for i, _ in d.occurrences] == ["home"]
+    # Without that evidence (a table counted no names) "Home" is read like any other word.
+    table.names = (0.0, 0.0)
+    an = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder.analyse(text)
+    assert sorted(an.tokens[i].text for d in an.types if d.key == "home" for i, _ in d.occurrences) == ["Home", "home"]

@@ -1,4 +1,4 @@
-from unspin.text import lm_form, match_case, match_case_phrase, sentences, tokenize
+from unspin.text import lm_form, match_case, match_case_phrase, names, sentences, tokenize
 
 
 def test_tokens_point_into_the_input():
@@ -28,3 +28,9 @@ def test_case_follows_the_spun_span():
     assert match_case_phrase("in order to", "so as to") == "in order to"
     assert match_case_phrase("computer", "PC") == "computer"  # an acronym's expansion is not shouted
     assert match_case_phrase("white house", "WHITE") == "WHITE HOUSE"
+
+
+def test_names_are_acronyms_and_capitalised_words_inside_sentences():
+    text = 'The BBC said. "Eternal Sunshine" won, said Mr Smith.\nBroadcasting is big: Big news.'
+    toks = tokenize(text)
+    assert [t.text for t, n in zip(toks, names(text, toks), strict=True) if n] == ["BBC", "Sunshine", "Mr", "Smith"]

@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .restore import Analysis, TypeDecision
+from .restore import Analysis, TypeDecision, never_written
 
 SPAN_THRESHOLD = 0.5
+SUSPECT_MIN = 0.01  # below this a type's suspicion is not worth checking
 _SOURCE_NAMES = ((1, "WordNet"), (2, "LibreOffice"), (4, "Moby"), (8, "embeddings"), (16, "spinner table"))
 
 
@@ -57,14 +58,23 @@ def token_view(an: Analysis) -> tuple[np.ndarray, float]:
     best = [0.0] * len(an.tokens)  # a list: per-token numpy slices cost more than the maxima they take
     gain = 0.0
     for d in an.types:
-        p = d.p_spun
+        p = suspicion(d, an)
         for i, j in d.occurrences:
             for k in range(i, j):
                 if p > best[k]:
                     best[k] = p
-        if d.best >= 0 and d.margin > 0:
+        if d.best >= 0 and d.margin > 0 and p == d.p_spun:
             gain += max(0.0, float(d.features[d.best, 1])) * len(d.occurrences)
     return np.array([b for b, t in zip(best, an.tokens, strict=True) if t.is_word], dtype=np.float64), gain
+
+
+def suspicion(d: TypeDecision, an: Analysis) -> float:
+    """P(substituted) of a type, less its best reading's share when restore would never write that reading
+    (a respelling, a guess at a name: restore.never_written), since such a reading is no evidence of spinning."""
+    p = d.p_spun
+    if d.best >= 0 and p >= SUSPECT_MIN and never_written(d, an.text, an.tokens):
+        p = max(0.0, p - d.p_best)
+    return p
 
 
 def features_from(p_words: np.ndarray, gain: float) -> np.ndarray:
@@ -98,14 +108,14 @@ def spans(analyses: Sequence[Analysis], threshold: float = SPAN_THRESHOLD) -> li
     out: list[Span] = []
     for an in analyses:
         taken: set[int] = set()
-        ranked = sorted((d for d in an.types if d.p_spun >= threshold), key=lambda d: -d.p_spun)
-        for d in ranked:
+        scored = [(p, d) for d in an.types if d.p_spun >= threshold and (p := suspicion(d, an)) >= threshold]
+        for p, d in sorted(scored, key=lambda x: -x[0]):
             why = reason(d)
             for i, j in d.occurrences:
                 if any(k in taken for k in range(i, j)):
                     continue
                 taken.update(range(i, j))
                 s, e = an.tokens[i].start, an.tokens[j - 1].end
-                out.append(Span(s + an.offset, e + an.offset, an.text[s:e], d.p_spun, why))
+                out.append(Span(s + an.offset, e + an.offset, an.text[s:e], p, why))
     out.sort(key=lambda s: s.start)
     return out

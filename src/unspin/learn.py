@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import E, UnspinError
-from .text import Token, lm_form, tokenize
+from .text import Token, lm_form, names, tokenize
 
 log = logging.getLogger("unspin")
 
 _HEADER = "# unspin channel table v1"
 _KIND = "# kind: "
+_NAMES = "# names kept, rewritten: "
 MAX_PHRASE = 6  # longest phrase (in words) kept on either side of a learned entry
 
 
@@ -45,6 +46,9 @@ class ChannelTable:
     # by word through the thesaurus), "aligned" for text pairs (counts of rewrites actually seen), "pairs" for
     # adapt's estimates (and tables saved before the "aligned" kind existed).
     kind: str = "pairs"
+    # Words read as names (acronyms, capitalised words inside sentences) in the spun texts of the pairs: how many
+    # stood for themselves and how many were rewrites ("aligned" tables; (0, 0) when not counted).
+    names: tuple[float, float] = (0.0, 0.0)
 
     @property
     def max_words(self) -> int:
@@ -61,6 +65,8 @@ class ChannelTable:
             f.write(_HEADER + "\n")
             if self.kind != "pairs":
                 f.write(f"{_KIND}{self.kind}\n")
+            if self.names != (0.0, 0.0):
+                f.write(f"{_NAMES}{self.names[0]:g} {self.names[1]:g}\n")
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
             seen = any(e.seen >= 0 for v in self.entries.values() for e in v)
             w.writerow(["spun", "original", "count", "prob", *(["seen"] if seen else [])])
@@ -82,6 +88,13 @@ class ChannelTable:
         kind = "pairs"
         if lines and lines[0].startswith(_KIND):
             kind = lines.pop(0)[len(_KIND):].strip()
+        seen_names = (0.0, 0.0)
+        if lines and lines[0].startswith(_NAMES):
+            try:
+                kept, rewritten = (float(x) for x in lines.pop(0)[len(_NAMES):].split())
+            except ValueError:
+                raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="bad names line")) from None
+            seen_names = (kept, rewritten)
         table: dict[str, list[Entry]] = defaultdict(list)
         try:
             for r in csv.DictReader(lines, delimiter="\t"):
@@ -91,28 +104,65 @@ class ChannelTable:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
         for v in table.values():
             v.sort(key=lambda e: -e.prob)
-        return cls(dict(table), name=Path(path).name, kind=kind)
+        return cls(dict(table), name=Path(path).name, kind=kind, names=seen_names)
 
 
 def _words(text: str) -> list[str]:
     """The LM forms of the words and numbers of `text`, and the hyphens inside words ("red - hot")."""
+    return _glued_words(text)[0]
+
+
+def _glued_words(text: str) -> tuple[list[str], list[bool], list[bool]]:
+    """`_words`; for each word whether the next one follows it in the same span a decoder reads (spaces only);
+    and whether it reads as a name (`text.names`)."""
     toks = tokenize(text)
-    out = []
+    is_name = names(text, toks)
+    out: list[str] = []
+    glued: list[bool] = []
+    named: list[bool] = []
+    last = -2  # token index of the last word kept
     for k, t in enumerate(toks):
         if t.is_word or t.text[0].isdigit():
-            out.append(lm_form(t.text))
+            form = lm_form(t.text)
         elif t.text == "-" and 0 < k < len(toks) - 1 and _joined(toks[k - 1], t, toks[k + 1]):
-            out.append("-")  # a spinner's hyphenated synonym is one rewrite, keyed as the decoder reads it
-    return out
+            form = "-"  # a spinner's hyphenated synonym is one rewrite, keyed as the decoder reads it
+        else:
+            continue
+        if glued:
+            gap = text[toks[last].end : t.start]
+            glued[-1] = last == k - 1 and (not gap or gap.isspace()) and "\n" not in gap
+        out.append(form)
+        glued.append(False)
+        named.append(is_name[k])
+        last = k
+    return out, glued, named
 
 
 def _joined(left: Token, hyphen: Token, right: Token) -> bool:
     return left.end == hyphen.start and hyphen.end == right.start and left.is_word and right.is_word
 
 
-def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
-    """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was."""
-    s, o = _words(spun), _words(original)
+# Words a spinner's inserted modifier is never read together with: a phrase the decoder would meet in every text.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than then that this
+    these those there here what which who whom whose when where why how if whether not no i me my we us our you your
+    he him his she her it its they them their be am is are was were been being have has had do does did will would
+    shall should can could may might must - 0""".split()
+)
+# Words a spinner appends to a verb ("gather" -> "gather up"): read with the word before them.
+_PARTICLES = frozenset("up down out off over back away on in about around through together along ever".split())
+
+
+def align(spun: str, original: str, sides: Counter[str] | None = None, collect: bool = False,
+          name_counts: Counter[bool] | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (spun phrase, original phrase) for every rewrite, and (w, w) for every word kept as it was.
+
+    `sides` holds, per run of words the spinner added, how often it was seen added after (> 0) rather than
+    before (< 0) the word it goes with; `collect` counts into it the runs that could go with only one word.
+    `name_counts` counts the spun words read as names that were kept (False) and the rewrites with one (True).
+    """
+    s, glued, named = _glued_words(spun)
+    o = _words(original)
     ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
     # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
     # merge edits separated by at most one kept word into one phrase pair.
@@ -134,7 +184,10 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             del eq
             continue
         merged.append(list(op))
+    _attach_insertions(merged, s, glued, sides, collect)
     for tag, i1, i2, j1, j2 in merged:
+        if name_counts is not None and any(named[i1:i2]):
+            name_counts[tag != "equal"] += sum(named[i1:i2]) if tag == "equal" else 1
         if tag == "equal":
             for w in s[i1:i2]:
                 yield w, w
@@ -145,6 +198,50 @@ def align(spun: str, original: str) -> Iterator[tuple[str, str]]:
             yield from zip(a, b, strict=True)
         elif 0 < len(a) <= MAX_PHRASE and len(b) <= MAX_PHRASE:
             yield " ".join(a), " ".join(b)
+
+
+def _attach_insertions(ops: list[list], s: list[str], glued: list[bool], sides: Counter[str] | None = None,
+                       collect: bool = False) -> None:
+    """Read words the spinner added ("making" -> "making up", "reports" -> "news reports") with the kept word
+    they were added to, in place in `ops`: as a deletion of their own they would teach the decoder to delete
+    "up" or "legal" wherever it stands, and would never match the phrase the spinner writes.
+
+    Between two words either could take, the side the same words took where only one could decides
+    ("system of rules opens": "of rules" goes with "system"); without that, a particle goes with the word
+    before it and any other word with the word after it.
+    """
+    k = 0
+    while k < len(ops):
+        tag, i1, i2, j1, j2 = ops[k]
+        if tag != "delete" or i2 - i1 >= MAX_PHRASE:
+            k += 1
+            continue
+        left = k > 0 and ops[k - 1][0] == "equal" and glued[i1 - 1] and s[i1 - 1] not in _FUNCTION_WORDS
+        right = (k + 1 < len(ops) and ops[k + 1][0] == "equal" and glued[i2 - 1]
+                 and s[i2] not in _FUNCTION_WORDS)
+        added = " ".join(s[i1:i2])
+        if left and right:
+            vote = sides.get(added, 0) if sides is not None else 0
+            left = vote > 0 if vote else s[i1] in _PARTICLES  # a particle follows its verb, a modifier leads
+            right = not left
+        elif collect and sides is not None and (left or right):
+            sides[added] += 1 if left else -1
+        if left:
+            prev = ops[k - 1]
+            ops[k] = ["replace", i1 - 1, i2, j1 - 1, j1]
+            prev[2] -= 1
+            prev[4] -= 1
+            if prev[1] == prev[2]:
+                del ops[k - 1]
+                k -= 1
+        elif right:
+            nxt = ops[k + 1]
+            ops[k] = ["replace", i1, i2 + 1, j1, j1 + 1]
+            nxt[1] += 1
+            nxt[3] += 1
+            if nxt[1] == nxt[2]:
+                del ops[k + 1]
+        k += 1
 
 
 def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
@@ -168,16 +265,24 @@ def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
 
 def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> ChannelTable:
     """Align each (spun, original) pair and count the rewrites into a channel table."""
+    pairs = list(pairs)
+    # A first pass learns which side of its word the spinner puts each run of added words on.
+    sides: Counter[str] = Counter()
+    for spun, original in pairs:
+        for _ in align(spun, original, sides, collect=True):
+            pass
     rewrites: Counter[tuple[str, str]] = Counter()
     kept: Counter[str] = Counter()
+    name_counts: Counter[bool] = Counter()
     for spun, original in pairs:
-        for a, b in align(spun, original):
+        for a, b in align(spun, original, sides, name_counts=name_counts):
             if a == b:
                 kept[a] += 1
             else:
                 rewrites[a, b] += 1
     table = _table(rewrites, kept, min_count)
     table.kind = "aligned"
+    table.names = (float(name_counts[False]), float(name_counts[True]))
     return table
 
 

@@ -41,12 +41,19 @@ KEEP_FEATURES = ("zipf", "log_occurrences", "spun_oov")
 # Columns added for types with an option from a table learned from aligned pairs (`learn_pairs`); their
 # weights follow those of CANDIDATE_FEATURES in aligned_w and those of KEEP_FEATURES in aligned_keep_w.
 ALIGNED_KEEP_FEATURES = (
-    "log_stay",  # log share of the spun form's sightings in the pairs where it stood for itself (0 if unseen)
+    # log share of the spun form's sightings where it stood for itself, (kept + 1/2) / (seen + 1); 0 if never seen
+    "log_stay",
     "log1p_seen",  # log(1 + sightings of the spun form in the pairs)
+    # The form on the original side: log (kept + 1/2) / (kept + rewritten + 1) when the pairs show it rewritten, else 0.
+    # A spinner that rewrote "take" 58 times and never left it as it was did not write the "take" it is read in.
+    "log_cover",
 )
 ALIGNED_FEATURES = (
     "log1p_count",  # log(1 + times the rewrite was seen)
     "inflected",  # 1 for a rewrite guessed from another inflection of the same lemmas (the form was not seen)
+    # The option on the original side: log (times rewritten to this spun form + 1/2) / (times rewritten + 1) when
+    # the pairs show it rewritten, else 0: an original the spinner always rewrites to something else is not this one.
+    "log_chan",
 )
 DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "bias")
 

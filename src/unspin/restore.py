@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, sentences, tokenize
+from .text import Token, lm_form, match_case_phrase, names, sentences, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -34,6 +35,10 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 # and the table probability it is given.
 TERM_CANDIDATES = 60
 TERM_P = 0.5
+# An aligned table's pairs must show this many names left as they were, and rewrites of at most this share of
+# them, before the decoder leaves names alone.
+NAME_EVIDENCE = 20
+NAME_REWRITES = 0.01
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
 TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
@@ -305,6 +310,19 @@ class Decoder:
         self._terms = _term_index(channels)
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
+        # Aligned tables whose pairs show the spinner leaving names (acronyms, capitalised words inside sentences)
+        # as they are, and never or all but never rewriting one: the names being read are not its rewrites.
+        counted = [c.names for c in channels if c.kind == "aligned" and sum(c.names) > 0]
+        self._keep_names = bool(counted) and all(
+            kept >= NAME_EVIDENCE and rewritten <= NAME_REWRITES * kept for kept, rewritten in counted)
+        # How often the aligned tables saw each original rewritten (to anything): the spinner's coverage of it.
+        self._rewritten: dict[str, float] = defaultdict(float)
+        for c in channels:
+            if c.kind == "aligned":
+                for entries in c.entries.values():
+                    for e in entries:
+                        if e.count > 0:
+                            self._rewritten[e.original] += e.count
 
     def memo_size(self) -> int:
         vec = self.vectors.memo_size() if self.vectors is not None else 0
@@ -520,6 +538,9 @@ class Decoder:
         if not tokens:
             return an
         sent, forms, groups = lattice.sent, lattice.forms, lattice.groups
+        if self._keep_names:
+            named = names(text, tokens)
+            groups = {k: occ for k, o in groups.items() if (occ := [(i, j) for i, j in o if not any(named[i:j])])}
         if only is not None:
             groups = {k: v for k, v in groups.items() if k in only}
         if not self.pool:  # per-token decisions: every occurrence is its own type (for measuring pooling)
@@ -851,19 +872,24 @@ class Decoder:
             a = b
 
     def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
-        """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option.
+        """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option."""
+        raw = self.aligned_counts(key, rows)
+        return None if raw is None else aligned_columns(*raw)
 
-        How often a rewrite was seen says how far to trust its probability (one sighting in one document, or
-        forty), and the share of the form's sightings left as they were is the prior that it was not spun.
+    def aligned_counts(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
+        """What the aligned tables counted for a type, or None without an aligned-table option.
+
+        Per option: (times the pairs show it rewritten to `key`, times they show it rewritten at all); for the span:
+        (sightings in the spun texts, those where it stood for itself, times the originals show it rewritten).
         """
         if not any(r[_LEARNED_N] >= 0 for r in rows):
             return None
-        opt_x = np.array([[math.log1p(max(r[_LEARNED_N], 0.0)), float(r[_LEARNED_N] == 0)] for r in rows])
+        rewritten = self._rewritten
+        opt = np.array([[max(r[_LEARNED_N], 0.0), rewritten.get(r[_ORIGINAL], 0.0)] for r in rows])
         entries = [e for c in self.channels if c.kind == "aligned" for e in c.get(key)]
         seen = max((e.seen for e in entries), default=0.0)
-        spun_p = sum(e.prob for e in entries if e.count > 0 and e.original != key)
-        keep_x = np.array([math.log(max(1.0 - spun_p, 0.01)) if seen > 0 else 0.0, math.log1p(max(seen, 0.0))])
-        return opt_x, keep_x
+        kept = max(seen - sum(e.count for e in entries if e.original != key), 0.0)
+        return opt, np.array([max(seen, 0.0), kept, rewritten.get(key, 0.0)])
 
     @staticmethod
     def left_state(model: Any, left: list[str], bos: bool) -> Any:
@@ -1026,7 +1052,12 @@ class Decoder:
     def changes(self, an: Analysis) -> list[Change]:
         out = []
         toks = an.tokens
+        unwritten: dict[int, bool] = {}
         for i, j, d in self.chosen(an.types):
+            if id(d) not in unwritten:
+                unwritten[id(d)] = never_written(d, an.text, toks)
+            if unwritten[id(d)]:
+                continue
             s, e = toks[i].start, toks[j - 1].end
             if not d.options[d.best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
@@ -1058,6 +1089,25 @@ def apply_changes(text: str, changes: list[Change]) -> str:
     return "".join(parts)
 
 
+def aligned_columns(opt: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ALIGNED_FEATURES per option and ALIGNED_KEEP_FEATURES of the span from `Decoder.aligned_counts`.
+
+    How often a rewrite was seen says how far to trust it (one sighting in one document, or forty); the share of
+    the form's sightings left as they were is the prior that it was not spun, and the share of the times the
+    originals show it that it was left as it was says whether the spinner's dictionary covers it at all.
+    """
+    count, rewritten = opt[:, 0], opt[:, 1]
+    chan = np.where(rewritten > 0, np.log((count + 0.5) / (rewritten + 1.0)), 0.0)
+    opt_x = np.column_stack([np.log1p(count), (count == 0).astype(np.float64), chan])
+    seen, kept, rw = (float(x) for x in span)
+    keep_x = np.array([
+        math.log((kept + 0.5) / (seen + 1.0)) if seen > 0 else 0.0,
+        math.log1p(seen),
+        math.log((kept + 0.5) / (kept + rw + 1.0)) if rw > 0 else 0.0,
+    ])
+    return opt_x, keep_x
+
+
 def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[str, ...]]]]:
     """The learned tables' multiword originals (2-3 words), by length and first word."""
     out: dict[int, dict[str, set[tuple[str, ...]]]] = {}
@@ -1070,6 +1120,72 @@ def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[s
                 if 2 <= len(words) <= 3 and all(words):
                     out.setdefault(len(words), {}).setdefault(words[0], set()).add(words)
     return out
+
+
+def never_written(d: TypeDecision, text: str, tokens: list[Token]) -> bool:
+    """The type's best reading is one restore does not write, however sure: a respelling or a guess at a name."""
+    if d.best < 0:
+        return False
+    original, sources, *_, learned_p, _n = d.rows[d.best]
+    if learned_p > 0 or sources & _TABLE_BITS:
+        return False
+    return _respelling(d.key, original) or _name_guess(original, sources, text, tokens, d.occurrences)
+
+
+_TABLE_BITS: Final = int(Source.BUILTIN | Source.LEARNED)
+
+
+def _name_guess(original: str, sources: int, text: str, tokens: list[Token], occurrences: list[tuple[int, int]]
+                ) -> bool:
+    """A thesaurus guess that would turn a name into something else ("Munster" -> "Lancashire", "Fannie Mae" ->
+    "Policy"): a type written as a name somewhere in the text (capitalised words past a sentence's first), read as
+    a word-vector neighbour only, or a name of several words read as one word. Spinners that touch names swap
+    their words for words or phrases ("White House" -> "White Home", "Prime Minister" -> "Head Of State")."""
+    i0, j0 = occurrences[0]
+    if sources != int(Source.EMBED) and (" " in original or sum(t.is_word for t in tokens[i0:j0]) == 1):
+        return False
+    for i, j in occurrences:
+        words = [t.text for t in tokens[i:j] if t.is_word]
+        if all(w[:1].isupper() for w in words) and (len(words) > 1 or not _sentence_initial(text, tokens, i)):
+            return True
+    return False
+
+
+def _respelling(spun: str, full: str) -> bool:
+    """A reading that only spells the word out or differently: the expansion of a short form ("bn" -> "billion",
+    "secs" -> "seconds", "net" -> "internet") or another spelling ("visualisation" -> "visualization"). Clean
+    text is full of both, and neither says anything about spinning."""
+    if " " in spun or " " in full:
+        return False
+    if _SPELLING.sub(_us_spelling, spun) == _SPELLING.sub(_us_spelling, full):
+        return True
+    if len(spun) >= len(full):
+        return False
+    if full.endswith(spun):
+        return True
+    rest = iter(full[1:])
+    return spun[0] == full[0] and all(c in rest for c in spun[1:])
+
+
+# British endings and their American spellings (the first match of each ending is rewritten).
+_US = {"isation": "ization", "ise": "ize", "ised": "ized", "ises": "izes", "ising": "izing", "yse": "yze",
+       "ysed": "yzed", "ysing": "yzing", "our": "or", "ours": "ors", "tre": "ter", "tres": "ters",
+       "ogue": "og", "ogues": "ogs", "ence": "ense", "lled": "led", "lling": "ling", "ller": "ler"}
+_SPELLING = re.compile(r"(" + "|".join(sorted(_US, key=len, reverse=True)) + r")$|ae|oe")
+
+
+def _us_spelling(m: re.Match[str]) -> str:
+    return _US.get(m.group(0), "e")
+
+
+def _sentence_initial(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i starts a sentence, line or quotation (opening quotes and brackets skipped)."""
+    k = i - 1
+    while k >= 0 and tokens[k].text in "\"“‘'([":
+        k -= 1
+    if k < 0 or "\n" in text[tokens[k].end : tokens[i].start]:
+        return True
+    return tokens[k].text in ".!?:"
 
 
 def _drops_words(original: str, spun: list[str], sources: int) -> bool:

@@ -14,6 +14,8 @@ _TOKEN_RE = re.compile(
     r"|_+",
 )
 _SENT_END = frozenset(".!?")
+_CLAUSE_END = frozenset(".!?:")  # a capitalised word after these may just start a sentence
+_OPENERS = frozenset("\"“‘'([")
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -57,6 +59,25 @@ def sentences(tokens: list[Token]) -> Iterator[tuple[int, int]]:
             start = i + 1
     if start < n:
         yield start, n
+
+
+def names(text: str, tokens: list[Token]) -> list[bool]:
+    """For each token, whether it reads as a name: an acronym, or a capitalised word inside a sentence."""
+    out = []
+    for i, t in enumerate(tokens):
+        if not t.is_word:
+            out.append(False)
+        elif t.text.isupper() and len(t.text) > 1:
+            out.append(True)
+        elif not t.text[0].isupper():
+            out.append(False)
+        else:
+            j = i - 1
+            while j >= 0 and tokens[j].text in _OPENERS and "\n" not in text[tokens[j].end : tokens[j + 1].start]:
+                j -= 1
+            starts = j < 0 or tokens[j].text in _CLAUSE_END or "\n" in text[tokens[j].end : tokens[j + 1].start]
+            out.append(not starts)
+    return out
 
 
 def lm_sentences(text: str) -> Iterator[list[str]]:

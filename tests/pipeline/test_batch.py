@@ -104,10 +104,11 @@ def test_group_by_applies_each_groups_table(tmp_path):
 
     # A farm that writes "commented" for "said": zero-shot leaves "commented" alone (it is plain English), so only
     # the rows given farm-a's table change. (A rewrite the LM disfavours, such as "budget" for "plan" seen once,
-    # is one the aligned-table weights rightly need more sightings for.)
+    # is one the aligned-table weights rightly need more sightings for; since log_stay is smoothed by its count,
+    # "commented" seen twice is not enough either, so the farm shows it in three pairs.)
     pair = ("The minister commented that taxes would rise. Her deputy commented that the cuts were over.",
             "The minister said that taxes would rise. Her deputy said that the cuts were over.")
-    table = learn_pairs([pair])
+    table = learn_pairs([pair] * 3)
     write_channel_dir({"farm-a": table}, tmp_path / "channels")
     doc = "The mayor commented that the budget was fair, and the treasurer commented that it was late."
     src = tmp_path / "in.jsonl"
