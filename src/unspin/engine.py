@@ -14,7 +14,7 @@ from .learn import ChannelTable
 from .lexicon import Lexicon
 from .lm import NgramLM
 from .params import Params
-from .restore import Analysis, Change, Decoder, RestoreResult, apply_changes
+from .restore import Analysis, Change, Decoder, Lattice, RestoreResult, apply_changes
 from .vectors import Vectors
 
 log = logging.getLogger("unspin")
@@ -25,6 +25,9 @@ SEGMENT_CHARS = 100_000
 # Restore decides in full only the types detect gives at least this probability of being spun: no type below it
 # was changed in full decoding of held-out Wikipedia (147 changed types in 30 spun documents).
 SUSPECT_P = 0.05
+# Restore keeps what stage 1 read off the text (tokens, spans) for stage 2 up to this many characters of input; a
+# segment beyond is read again (its lattice takes some 50 bytes per character).
+KEEP_LATTICE_CHARS = 1_000_000
 # The CLI's and batch's default ceiling on one document: at a few thousand words/s, 5 MB is minutes of work.
 MAX_INPUT_MB = 5.0
 
@@ -80,25 +83,29 @@ class Engine:
         for off, seg in _segments(text):
             yield self._analyse_segment(seg, off, detect_only)
 
-    def _analyse_segment(self, seg: str, off: int, detect_only: bool, only: set[str] | None = None) -> Analysis:
+    def _analyse_segment(self, seg: str, off: int, detect_only: bool, only: set[str] | None = None,
+                         lattice: Lattice | None = None) -> Analysis:
         limit = self.params.detect_max_candidates if detect_only else self.params.max_candidates
         passes = 1 if detect_only else 3  # later passes re-decide only types next to a change
-        return self.decoder.analyse(seg, off, limit=limit, passes=passes, only=only)
+        return self.decoder.analyse(seg, off, limit=limit, passes=passes, only=only, lattice=lattice)
 
     def restore(self, text: str) -> RestoreResult:
         # Stage 1 is detect's own analysis: the spin score is detect's, and the gate reads the score it was
         # fitted on. Stage 2 decides, with every candidate and pass, only the types stage 1 found suspicious.
         views = []
-        suspects: list[tuple[int, str, set[str]]] = []
+        suspects: list[tuple[int, str, set[str], Lattice | None]] = []
         for an in self.analyse(text, detect_only=True):
             views.append(token_view(an))
-            suspects.append((an.offset, an.text, {d.key for d in an.types if d.p_spun >= SUSPECT_P}))
+            keys = {d.key for d in an.types if d.p_spun >= SUSPECT_P}
+            # Stage 2 reads the same text: it reuses stage 1's tokens and spans (within a bound on memory).
+            keep = keys and an.offset + len(an.text) <= KEEP_LATTICE_CHARS
+            suspects.append((an.offset, an.text, keys, an.lattice if keep else None))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         changes: list[Change] = []
         if score >= self.params.restore_min_score:
-            for off, seg, keys in suspects:
+            for off, seg, keys, lattice in suspects:
                 if keys:
-                    changes.extend(self.decoder.changes(self._analyse_segment(seg, off, False, keys)))
+                    changes.extend(self.decoder.changes(self._analyse_segment(seg, off, False, keys, lattice)))
         return RestoreResult(apply_changes(text, changes), score, changes)
 
     def detect(self, text: str) -> DetectResult:

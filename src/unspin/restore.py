@@ -7,6 +7,7 @@ whose weights (`params.json`) were fitted on simulated spinners: P(option) ∝ e
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -159,6 +160,46 @@ class _Choices:
     # The topic features' unit vectors (span first, then each option), or None without a vector; unset until asked.
     units: np.ndarray | None = None
     units_done: bool = False
+    # The keep features and their score, per (number of occurrences, id of the weight vector); read-only arrays.
+    keeps: dict[tuple[int, int], tuple[np.ndarray, Any]] = field(default_factory=dict)
+
+    def keep_of(self, n_occ: int, weights: np.ndarray) -> tuple[np.ndarray, Any]:
+        """The features of keeping this span when it occurs `n_occ` times, and their score under `weights`."""
+        got = self.keeps.get((n_occ, id(weights)))
+        if got is None:
+            keep = np.array([self.keep_zipf, math.log1p(n_occ), self.keep_oov])
+            keep.flags.writeable = False  # shared by every decision of the span with that many occurrences
+            got = self.keeps[n_occ, id(weights)] = (keep, keep @ weights)
+        return got
+
+
+# (left words, sentence start, right words, sentence end) of one occurrence.
+Context = tuple[list[str], bool, list[str], bool]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A type whose LM gains are known, waiting for its features and posterior (see Decoder._score_many)."""
+
+    gkey: str
+    key: str
+    occ: list[tuple[int, int]]
+    choices: _Choices
+    rows: tuple[OptionRow, ...]
+    static: np.ndarray
+    prior: np.ndarray
+    topic: np.ndarray | None
+    learned: bool
+    extra: tuple[np.ndarray, np.ndarray] | None
+    gains: list[list[float]]  # log10 gains per occurrence used, one per option
+
+
+@functools.cache
+def _zeros2(n: int) -> np.ndarray:
+    """An (n, 2) array of zeros (the topic columns of a type without a vector); read-only, shared."""
+    z = np.zeros((n, 2))
+    z.flags.writeable = False
+    return z
 
 
 @dataclass
@@ -211,6 +252,21 @@ class Analysis:
     tokens: list[Token]
     types: list[TypeDecision] = field(default_factory=list)
     n_words: int = 0
+    # What the decoder read off the text before deciding anything, for a second analysis of the same text.
+    lattice: Lattice | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Lattice:
+    """A segment's tokens, their sentences and LM forms, and the occurrences of every candidate span key."""
+
+    tokens: list[Token]
+    n_words: int
+    sent: list[int]  # each token's sentence
+    bounds: list[tuple[int, int]]  # each token's sentence as a [start, end) token range
+    forms: list[str]
+    groups: dict[str, list[tuple[int, int]]]
+    csum: np.ndarray | None = None  # cumulative context vectors of the tokens (topic features), made on first use
 
 
 class Decoder:
@@ -456,21 +512,32 @@ class Decoder:
         return out
 
     # -- scoring ----------------------------------------------------------------------------------------
-    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
-                only: Collection[str] | None = None) -> Analysis:
-        """Decide every spun-looking type of `text` (only the types keyed in `only`, when given)."""
-        limit = limit or self.params.max_candidates
+    def lattice(self, text: str) -> Lattice:
+        """What `analyse` reads off `text` before deciding anything."""
         tokens = tokenize(text)
-        an = Analysis(text, offset, tokens, n_words=sum(t.is_word for t in tokens))
+        sent = [0] * len(tokens)
+        bounds = [(0, 0)] * len(tokens)
+        for s, (a, b) in enumerate(sentences(tokens)):
+            sent[a:b] = [s] * (b - a)
+            bounds[a:b] = [(a, b)] * (b - a)
+        forms = [lm_form(t.text) for t in tokens]
+        groups = self.spans(text, tokens, forms) if tokens else {}
+        return Lattice(tokens, sum(t.is_word for t in tokens), sent, bounds, forms, groups)
+
+    def analyse(self, text: str, offset: int = 0, limit: int | None = None, passes: int = 2,
+                only: Collection[str] | None = None, lattice: Lattice | None = None) -> Analysis:
+        """Decide every spun-looking type of `text` (only the types keyed in `only`, when given).
+
+        `lattice` is `text`'s own from an earlier analysis (`Analysis.lattice`), to save reading it again.
+        """
+        limit = limit or self.params.max_candidates
+        if lattice is None:
+            lattice = self.lattice(text)
+        tokens = lattice.tokens
+        an = Analysis(text, offset, tokens, n_words=lattice.n_words, lattice=lattice)
         if not tokens:
             return an
-        sent = [0] * len(tokens)
-        for s, (a, b) in enumerate(sentences(tokens)):
-            for k in range(a, b):
-                sent[k] = s
-        forms = [lm_form(t.text) for t in tokens]
-        reading: list[list[str]] = [[f] for f in forms]
-        groups = self.spans(text, tokens, forms)
+        sent, forms, groups = lattice.sent, lattice.forms, lattice.groups
         if self._keep_names:
             named = names(text, tokens)
             groups = {k: occ for k, o in groups.items() if (occ := [(i, j) for i, j in o if not any(named[i:j])])}
@@ -485,23 +552,30 @@ class Decoder:
             if choices.rows:
                 cands[gkey] = choices
         n_ctx = self.lm.order - 1
-        seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
-        topics = self._topics(forms, groups, cands)
-        decided = {gkey: self._decide(gkey.split("\x00", 1)[0], groups[gkey], choices, seen[gkey], topics.get(gkey))
-                   for gkey, choices in cands.items()}
+        if n_ctx:  # the first pass reads the input itself: its contexts are slices of the forms
+            bounds = lattice.bounds
+            seen = {gkey: self._first_contexts(groups[gkey], forms, bounds, n_ctx) for gkey in cands}
+        else:
+            reading = [[f] for f in forms]
+            seen = {gkey: self._contexts(groups[gkey], reading, sent, n_ctx) for gkey in cands}
+        topics = self._topics(lattice, groups, cands)
+        decided = self._decide_many([(g, g.split("\x00", 1)[0], groups[g], choices, seen[g], topics.get(g))
+                                     for g, choices in cands.items()])
         for _ in range(passes - 1):
             # Re-decide only the types whose context window now holds a change from the previous pass.
             reading, changed = self._apply_reading(forms, list(decided.values()))
             if not changed:
                 break
             near = {k for i in changed for k in range(i - self.lm.order + 1, i + self.lm.order)}
+            redo = []
             for gkey, d in decided.items():
                 if any(k in near for i, j in d.occurrences for k in range(i, j)):
                     ctx = self._contexts(groups[gkey], reading, sent, n_ctx)
                     # A decision depends on its occurrences' context words only: unchanged ones stand.
                     if ctx != seen[gkey]:
                         seen[gkey] = ctx
-                        decided[gkey] = self._decide(d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey))
+                        redo.append((gkey, d.key, groups[gkey], cands[gkey], ctx, topics.get(gkey)))
+            decided.update(self._decide_many(redo))
         an.types = list(decided.values())
         return an
 
@@ -515,7 +589,18 @@ class Decoder:
             out.append((left, bos, right, eos))
         return out
 
-    def _topics(self, forms: list[str], groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
+    @staticmethod
+    def _first_contexts(occ: list[tuple[int, int]], forms: list[str], bounds: list[tuple[int, int]],
+                        n: int) -> list[Context]:
+        """`_contexts` while the reading is the input's own forms, one per token (n > 0): slices of the sentence."""
+        out = []
+        for i, j in occ[:MAX_OCCURRENCES]:
+            a = bounds[i][0]
+            b = bounds[j - 1][1]
+            out.append((forms[max(a, i - n) : i], i - a <= n, forms[j : min(b, j + n)], b - j <= n))
+        return out
+
+    def _topics(self, lattice: Lattice, groups: dict[str, list[tuple[int, int]]], cands: dict[str, _Choices]
                 ) -> dict[str, np.ndarray]:
         """The topic_win and topic_doc columns of each type's options, (len(options), 2).
 
@@ -528,10 +613,12 @@ class Decoder:
         mats = {g: m for g in cands if (m := self._unit_matrix(g.split("\x00", 1)[0], cands[g])) is not None}
         if not mats:
             return {}
-        rows = vectors.context_rows(forms)
-        n = len(forms)
-        csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
-        np.cumsum(rows, axis=0, out=csum[1:])
+        n = len(lattice.forms)
+        csum = lattice.csum
+        if csum is None:
+            rows = vectors.context_rows(lattice.forms)
+            csum = lattice.csum = np.zeros((n + 1, rows.shape[1]), dtype=np.float32)
+            np.cumsum(rows, axis=0, out=csum[1:])
         # Every occurrence of every type at once: i, j, and where each type's occurrences start.
         occ = [groups[g] for g in mats]
         sizes = np.fromiter(map(len, occ), dtype=np.int64, count=len(occ))
@@ -574,90 +661,182 @@ class Decoder:
             choices.units_done = True
         return choices.units
 
-    def _decide(self, key: str, occ: list[tuple[int, int]], choices: _Choices,
-                around: list[tuple[list[str], bool, list[str], bool]],
-                topic: np.ndarray | None = None) -> TypeDecision:
-        """Decide one type; `topic` holds the topic columns of its options (see _topics)."""
+    def _decide_many(self, jobs: Sequence[tuple[str, str, list[tuple[int, int]], _Choices, list[Context],
+                                               np.ndarray | None]]) -> dict[str, TypeDecision]:
+        """Decide the types of `jobs`, (group key, span key, occurrences, options, contexts, topic columns) each.
+
+        The LM gains are found type by type; the features and posteriors of all the types are then built in a few
+        array operations over their stacked options, with the same floats as one type at a time: element-wise
+        operations and row-wise reductions of rows of one length do not depend on what else is in the array, and
+        each type's scores and posterior sum are still taken on its own rows (BLAS and pairwise summation do).
+        """
+        if not jobs:
+            return {}
         model = self.lm.model
-        n_use = min(len(occ), MAX_OCCURRENCES)
-        spun_words = key.split()
         st_a, st_b = kenlm.State(), kenlm.State()
         left_state = self.left_state
-        contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
-        if choices.static is None:
-            self._prepare(key, choices)
-        rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
-        assert static is not None and prior is not None
-        if len(rows) > SHORTLIST:
-            tail = self._tail
-            # Stage 1: the candidate after its left context, in a few occurrences, picks a shortlist.
-            score = model.BaseScore
-            firsts, multi = choices.firsts, choices.multi
-            pre = np.zeros(len(rows))
-            for base, _, _ in contexts[:4]:
-                ref = tail(model, base, spun_words, [], False, st_a, st_b)
-                # Most candidates are one word: one LM lookup each, mapped without a Python loop.
-                if multi:
-                    pre += [score(base, w, st_a) if w is not None else
-                            tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
-                else:
-                    pre += list(map(score, repeat(base), firsts, repeat(st_a)))
-                pre -= ref
-            # A learned table's entries always reach stage 2: the table outranks the left context alone.
-            # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
-            pre[choices.tabled] = np.inf
-            keep_idx = np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
-            rows = tuple([rows[c] for c in keep_idx])
-            alt_words = tuple([alt_words[c] for c in keep_idx])
-            feats, prior = static[keep_idx], prior[keep_idx]
-            if topic is not None:
-                topic = topic[keep_idx]
-            learned = bool(np.logical_or.reduce(feats[:, _I_LEARNED]))  # .any() without its wrapper
-            aligned = any(r[_LEARNED_N] >= 0 for r in rows)
-        else:
-            feats = static.copy()
-            learned, aligned = choices.learned, choices.aligned
         gains_of = self._gains
-        if n_use == 1:
-            base, right, eos = contexts[0]
-            gains = np.array(gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b), dtype=np.float64)
-            gains *= LN10
-            self._one_context_features(feats, prior, gains)
-        else:
-            # (options, occurrences), C order like the array this was written into element by element
-            gains = np.array([gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
-                              for base, right, eos in contexts], dtype=np.float64).reshape(n_use, len(rows)).T.copy()
-            gains *= LN10
-            self._features(feats, prior, gains)
+        decided: dict[str, TypeDecision] = {}
+        batch: list[_Pending] = []
+        new = {id(job[3]): (job[1], job[3]) for job in jobs if job[3].static is None}
+        if new:
+            self._prepare(list(new.values()))
+        for gkey, key, occ, choices, around, topic in jobs:
+            spun_words = key.split()
+            contexts = [(left_state(model, left, bos), right, eos) for left, bos, right, eos in around]
+            rows, alt_words, static, prior = choices.rows, choices.words, choices.static, choices.prior
+            assert static is not None and prior is not None
+            if len(rows) > SHORTLIST:
+                keep_idx = self._shortlist(model, spun_words, choices, contexts, st_a, st_b)
+                rows = tuple([rows[c] for c in keep_idx])
+                alt_words = tuple([alt_words[c] for c in keep_idx])
+                static, prior = static[keep_idx], prior[keep_idx]
+                if topic is not None:
+                    topic = topic[keep_idx]
+                learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))  # .any() without its wrapper
+                aligned = any(r[_LEARNED_N] >= 0 for r in rows)
+            else:
+                learned, aligned = choices.learned, choices.aligned
+            # One list of gains per occurrence used, in nats once multiplied by LN10 below.
+            gains = [gains_of(model, base, spun_words, alt_words, right, eos, st_a, st_b)
+                     for base, right, eos in contexts]
+            extra = self._aligned_columns(key, rows) if aligned else None
+            if extra is not None and self.aw is not None:
+                decided[gkey] = self._decide_aligned(key, occ, choices, rows, static, prior, topic, gains, learned,
+                                                     extra)
+            else:
+                batch.append(_Pending(gkey, key, occ, choices, rows, static, prior, topic, learned, extra, gains))
+        if batch:
+            decided.update(self._score_many(batch))
+        return {job[0]: decided[job[0]] for job in jobs}
+
+    def _shortlist(self, model: Any, spun_words: list[str], choices: _Choices,
+                   contexts: list[tuple[Any, list[str], bool]], st_a: Any, st_b: Any) -> np.ndarray:
+        """The SHORTLIST options (indices, in order) that score best after their left context in a few occurrences."""
+        tail = self._tail
+        alt_words = choices.words
+        score = model.BaseScore
+        firsts, multi = choices.firsts, choices.multi
+        pre = np.zeros(len(choices.rows))
+        for base, _, _ in contexts[:4]:
+            ref = tail(model, base, spun_words, [], False, st_a, st_b)
+            # Most candidates are one word: one LM lookup each, mapped without a Python loop.
+            if multi:
+                pre += [score(base, w, st_a) if w is not None else
+                        tail(model, base, alt_words[c], [], False, st_a, st_b) for c, w in enumerate(firsts)]
+            else:
+                pre += list(map(score, repeat(base), firsts, repeat(st_a)))
+            pre -= ref
+        # A learned table's entries always reach stage 2: the table outranks the left context alone.
+        # An aligned table's entries all do: each one is a rewrite the spinner was seen to make.
+        pre[choices.tabled] = np.inf
+        return np.sort((-pre).argsort(kind="stable")[:SHORTLIST])
+
+    def _decide_aligned(self, key: str, occ: list[tuple[int, int]], choices: _Choices, rows: tuple[OptionRow, ...],
+                        static: np.ndarray, prior: np.ndarray, topic: np.ndarray | None, gains_lists: list[list[float]],
+                        learned: bool, extra: tuple[np.ndarray, np.ndarray]) -> TypeDecision:
+        """Decide a type with an option from an aligned table, with the aligned-table weights."""
+        feats = static.copy()
+        self._lm_features(feats, prior, gains_lists, len(rows))
         if topic is not None:
             feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = topic
         keep = np.array([choices.keep_zipf, math.log1p(len(occ)), choices.keep_oov])
-        extra = self._aligned_columns(key, rows) if aligned else None
-        if extra is not None and self.aw is not None:
-            aligned = True
-            opt_x, keep_x = extra
-            nc, nk = len(CANDIDATE_FEATURES), len(keep)
-            scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
-                                     feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
-        else:
-            aligned = False
-            cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
-            scores = np.empty(len(rows) + 1)  # keep first, as np.concatenate would put it
-            scores[0] = keep @ ckw
-            scores[1:] = feats @ cw
+        opt_x, keep_x = extra
+        assert self.aw is not None
+        nc, nk = len(CANDIDATE_FEATURES), len(keep)
+        scores = np.concatenate(([keep @ self.akw[:nk] + keep_x @ self.akw[nk:]],
+                                 feats @ self.aw[:nc] + opt_x @ self.aw[nc:]))
         # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
         scores -= np.maximum.reduce(scores)
         post = np.exp(scores)
         post /= np.add.reduce(post)
         best = int(post.argmax()) - 1
-        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, aligned, extra)
+        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, True, extra)
 
-    def _prepare(self, key: str, choices: _Choices) -> None:
-        """Fill in what the decisions of `key` share: option words, static feature rows, unigram priors."""
-        zs = self._zipf(key)
-        n_spun = key.count(" ") + 1
-        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(*choices.rows, strict=True)
-        choices.words = tuple([tuple(o.split()) for o in originals])
+    def _lm_features(self, feats: np.ndarray, prior: np.ndarray, gains_lists: list[list[float]], n_opt: int) -> None:
+        """Write the LM columns of one type's `feats` from its gains per occurrence (log10)."""
+        if len(gains_lists) == 1:
+            gains = np.array(gains_lists[0], dtype=np.float64)
+            gains *= LN10
+            self._one_context_features(feats, prior, gains)
+        else:
+            # (options, occurrences), C order like the array this was written into element by element
+            gains = np.array(gains_lists, dtype=np.float64).reshape(len(gains_lists), n_opt).T.copy()
+            gains *= LN10
+            self._features(feats, prior, gains)
+
+    def _score_many(self, batch: list[_Pending]) -> dict[str, TypeDecision]:
+        """Features, posteriors and best options of the types of `batch`, over their options stacked in one array."""
+        # Types by number of occurrences used, so that the LM columns of each count are one block of rows, and
+        # within that by number of options and weights, for the scores.
+        order = sorted(range(len(batch)), key=lambda t: (len(batch[t].gains), len(batch[t].rows), batch[t].learned))
+        items = [batch[t] for t in order]
+        sizes = [len(p.rows) for p in items]
+        feats = np.concatenate([p.static for p in items])  # a new array: the static columns of every option
+        prior = np.concatenate([p.prior for p in items])
+        lo = 0
+        while lo < len(items):
+            n_use = len(items[lo].gains)
+            hi = lo
+            while hi < len(items) and len(items[hi].gains) == n_use:
+                hi += 1
+            a, b = sum(sizes[:lo]), sum(sizes[:hi])
+            if n_use == 1:
+                gains = np.array([g for p in items[lo:hi] for g in p.gains[0]], dtype=np.float64)
+                gains *= LN10
+                self._one_context_features(feats[a:b], prior[a:b], gains)
+            else:
+                # (options, occurrences) per type, stacked: the rows each type's own array would have
+                gains = np.concatenate([np.array(p.gains, dtype=np.float64).T for p in items[lo:hi]])
+                gains *= LN10
+                self._features(feats[a:b], prior[a:b], gains)
+            lo = hi
+        if any(p.topic is not None for p in items):
+            # The static topic columns are 0.0: a type without topic columns keeps zeros.
+            feats[:, _I_TOPIC_WIN : _I_TOPIC_DOC + 1] = np.concatenate(
+                [p.topic if p.topic is not None else _zeros2(len(p.rows)) for p in items])
+        # Types with as many options and the same weights are scored as one (types, options) block: np.matmul over
+        # the stack makes one BLAS product per type, and the row-wise max, sum and argmax are each row's own.
+        out: dict[str, TypeDecision] = {}
+        row = lo = 0
+        n_feat = feats.shape[1]
+        while lo < len(items):
+            n, learned = sizes[lo], items[lo].learned
+            hi = lo
+            while hi < len(items) and sizes[hi] == n and items[hi].learned == learned:
+                hi += 1
+            group = items[lo:hi]
+            cw, ckw = (self.lw, self.lkw) if learned else (self.w, self.kw)
+            keeps = [p.choices.keep_of(len(p.occ), ckw) for p in group]
+            block = feats[row : row + (hi - lo) * n].reshape(hi - lo, n, n_feat)
+            scores = np.empty((hi - lo, n + 1))  # keep first
+            scores[:, 0] = [k[1] for k in keeps]
+            np.matmul(block, cw, out=scores[:, 1:])
+            # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
+            scores -= np.maximum.reduce(scores, axis=1)[:, None]
+            post = np.exp(scores)
+            post /= np.add.reduce(post, axis=1)[:, None]
+            best = (post.argmax(axis=1) - 1).tolist()
+            for t, (p, (keep, _)) in enumerate(zip(group, keeps, strict=True)):
+                out[p.gkey] = TypeDecision(p.key, p.occ, p.rows, block[t], keep, post[t], best[t], learned, False,
+                                           p.extra)
+            row += (hi - lo) * n
+            lo = hi
+        return out
+
+    def _prepare(self, items: list[tuple[str, _Choices]]) -> None:
+        """Fill in what the decisions of each span key share: option words, static feature rows, unigram priors.
+
+        The rows of all the keys are built as one array (element-wise, so each row is what it would be alone);
+        each key's `static` and `prior` are views of it.
+        """
+        zipf = self._zipf
+        in_lm = self._in_lm
+        sizes = [len(choices.rows) for _, choices in items]
+        originals, sources, ranks, similarities, zipfs, learned_ps, learned_ns = zip(
+            *[r for _, choices in items for r in choices.rows], strict=True)
+        zs = [zipf(key) for key, _ in items]
+        n_spun = [key.count(" ") + 1 for key, _ in items]
         static = _SOURCE_ROWS[np.array(sources, dtype=np.int64) & 31]  # a new array, one row per option
         if any(p > 0 for p in learned_ps):
             for c, p in enumerate(learned_ps):
@@ -668,22 +847,29 @@ class Decoder:
         static[:, _I_SIMILARITY] = similarities
         z = np.array(zipfs, dtype=np.float64)
         static[:, _I_ZIPF] = z / 8.0
-        static[:, _I_ZIPF_GAIN] = (z - zs) / 8.0
-        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n_spun for o in originals]
-        in_lm = self._in_lm
+        static[:, _I_ZIPF_GAIN] = (z - np.repeat(np.array(zs, dtype=np.float64), sizes)) / 8.0
+        spun_len = [n for n, size in zip(n_spun, sizes, strict=True) for _ in range(size)]
+        static[:, _I_LEN_DIFF] = [(o.count(" ") + 1 if o else 0) - n
+                                  for o, n in zip(originals, spun_len, strict=True)]
         static[:, _I_OOV] = [1.0 if o and not in_lm(o) else 0.0 for o in originals]
         # What the LM would prefer with no context at all: the unigram log-ratio (zipf is log10 per 1e9).
-        choices.prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
-        choices.learned = bool(np.logical_or.reduce(static[:, _I_LEARNED]))
-        if len(originals) > SHORTLIST:
-            choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
-            choices.multi = any(w is None for w in choices.firsts)
-            choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps, learned_ns, strict=True))
-                              if p >= 0.5 or n >= 0]
-        choices.aligned = any(n >= 0 for n in learned_ns)
-        choices.keep_zipf = zs / 8.0
-        choices.keep_oov = float(not self._in_lm(key))
-        choices.static = static
+        prior = np.minimum(np.maximum((static[:, _F["zipf_gain"]] * 8.0) * LN10, -15.0), 15.0)
+        a = 0
+        for (key, choices), size, key_zipf in zip(items, sizes, zs, strict=True):
+            b = a + size
+            choices.words = tuple([tuple(o.split()) for o in originals[a:b]])
+            choices.prior = prior[a:b]
+            choices.learned = any(p > 0 for p in learned_ps[a:b])  # the learned column is 1.0 exactly there
+            if size > SHORTLIST:
+                choices.firsts = [w[0] if len(w) == 1 else None for w in choices.words]
+                choices.multi = any(w is None for w in choices.firsts)
+                choices.tabled = [c for c, (p, n) in enumerate(zip(learned_ps[a:b], learned_ns[a:b], strict=True))
+                                  if p >= 0.5 or n >= 0]
+            choices.aligned = any(n >= 0 for n in learned_ns[a:b])
+            choices.keep_zipf = key_zipf / 8.0
+            choices.keep_oov = float(not in_lm(key))
+            choices.static = static[a:b]
+            a = b
 
     def _aligned_columns(self, key: str, rows: Sequence[OptionRow]) -> tuple[np.ndarray, np.ndarray] | None:
         """The ALIGNED_FEATURES of each option and of keeping the span, or None without an aligned-table option."""

@@ -43,7 +43,7 @@ def tokenize(text: str) -> list[Token]:
 def lm_form(token: str) -> str:
     """The form a token takes in language-model text: lower case, digits folded to 0."""
     t = token.lower().replace("’", "'")
-    if any(c.isdigit() for c in t):
+    if not t.isalpha() and any(c.isdigit() for c in t):  # a letter is never a digit: most tokens stop here
         t = _DIGIT_RE.sub("0", t)
     return t
 

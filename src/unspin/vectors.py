@@ -60,10 +60,18 @@ class Vectors:
             if len(self._phrase) > 200_000:
                 self._phrase.clear()
             got = None
-            ids = [self.index.get(w, -1) for w in phrase.split()]
-            if ids and min(ids) >= 0:
-                v = (self.q[ids].astype(np.float32) * self.scale[ids, None]).sum(axis=0)
-                norm = float(np.linalg.norm(v))
+            words = phrase.split()
+            v = None
+            if len(words) == 1:  # most phrases: the row itself, as the sum over one row is
+                i = self.index.get(words[0], -1)
+                if i >= 0:
+                    v = self.q[i].astype(np.float32) * self.scale[i]
+            elif words:
+                ids = [self.index.get(w, -1) for w in words]
+                if min(ids) >= 0:
+                    v = (self.q[ids].astype(np.float32) * self.scale[ids, None]).sum(axis=0)
+            if v is not None:
+                norm = float(np.sqrt(v.dot(v)))  # what np.linalg.norm computes for a vector
                 if norm > 0:
                     got = v / norm
             self._phrase[phrase] = got

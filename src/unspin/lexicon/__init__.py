@@ -123,7 +123,7 @@ class Lexicon:
         # tracking those that hold only strings and numbers, and its full passes stay short.
         self._words: tuple[str, ...] | None = None
         self._m: Morph | None = None
-        self._recs: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._recs: dict[str, bytes] = {}  # an entry's records, unpacked as they are read (most reads stop early)
         self._cache: dict[tuple[str, int], tuple[tuple[str, int, float, float, float], ...]] = {}
         self._keys: dict[str, bool] = {}
         # The multiword keys, read once on first use (a few MB, tens of ms): the lattice asks about every
@@ -217,7 +217,7 @@ class Lexicon:
             exact = key == spun
             taken = 0
             # Records unpacked by field (RECORD): original id, pos, sources, cosine*127, five rank bytes.
-            for orig_id, pos, src_all, sim, r0, r1, r2, r3, r4 in self._records(key):
+            for orig_id, pos, src_all, sim, r0, r1, r2, r3, r4 in _RECORD_STRUCT.iter_unpack(self._records(key)):
                 src = src_all & keep_bits
                 if not src:
                     continue
@@ -315,17 +315,18 @@ class Lexicon:
             self._phrases = dict.fromkeys(k for (k,) in rows)
         return self._phrases
 
-    def _records(self, key: str) -> tuple[tuple[int, ...], ...]:
+    def _records(self, key: str) -> bytes:
+        """The packed records (RECORD) of `key`'s entry, b"" without one."""
         got = self._recs.get(key)
         if got is None:
             row = self._db.execute("SELECT cands FROM entry WHERE key = ?", (key,)).fetchone()
-            got = ()
+            got = b""
             if row is not None:
                 try:
                     data = zlib.decompress(row[0])
                     if len(data) % _RECORD_STRUCT.size:
                         np.frombuffer(data, dtype=RECORD)  # raises numpy's ValueError for a torn record
-                    got = tuple(_RECORD_STRUCT.iter_unpack(data))
+                    got = data
                 except (zlib.error, ValueError) as exc:
                     detail = f"entry {key!r} is corrupt ({exc})"
                     raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
