@@ -13,6 +13,7 @@ import os
 import sqlite3
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -314,6 +315,10 @@ class Lexicon:
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=f"keys unreadable ({exc})")) from exc
             self._phrases = dict.fromkeys(k for (k,) in rows)
         return self._phrases
+
+    def records(self, key: str) -> Iterator[tuple[int, ...]]:
+        """`key`'s stored records as tuples of RECORD's fields (original word id first), best first."""
+        return _RECORD_STRUCT.iter_unpack(self._records(key))
 
     def _records(self, key: str) -> bytes:
         """The packed records (RECORD) of `key`'s entry, b"" without one."""

@@ -248,7 +248,7 @@ def _explained(lex: Any, spun: str, orig: str) -> bool:
         want = {orig}
         if " " not in orig:
             want.update(lm for lms in lex._morph().lemmas(orig).values() for lm in lms)
-        return any(vocab[rec[0]] in want for key, _, _ in lex._analyse(spun) for rec in lex._records(key))
+        return any(vocab[rec[0]] in want for key, _, _ in lex._analyse(spun) for rec in lex.records(key))
 
 
 def _check_query(text: str) -> Words:
