@@ -21,7 +21,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, names, sentences, tokenize
+from .text import Token, lm_form, match_case_phrase, names, sentences, starts_sentence, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -1129,24 +1129,36 @@ def never_written(d: TypeDecision, text: str, tokens: list[Token]) -> bool:
 
 def unwritten(d: TypeDecision, text: str, tokens: list[Token], only_best: bool = False) -> list[int]:
     """Indexes of the type's options that restore never writes, however likely (the best one alone if asked)."""
-    rows = [(d.best, d.rows[d.best])] if only_best else list(enumerate(d.rows))
+    rows = d.rows
+    key = d.key
+    us = None if " " in key else _SPELLING.sub(_us_spelling, key)  # a respelling is one word for one word
     out = []
     name: bool | None = None
-    n_words = sum(t.is_word for t in tokens[d.occurrences[0][0] : d.occurrences[0][1]])
-    for k, (original, sources, *_, learned_p, _n) in rows:
+    n_words = 0
+    for k in (d.best,) if only_best else range(len(rows)):
+        original, sources, _, _, _, learned_p, _ = rows[k]
         if learned_p > 0 or sources & _TABLE_BITS:
             continue
-        if _respelling(d.key, original):
+        if us is not None and _respelling(key, us, original):
             out.append(k)
-        elif sources == int(Source.EMBED) or (n_words > 1 and " " not in original):
-            if name is None:
-                name = _written_as_name(text, tokens, d.occurrences)
-            if name:
-                out.append(k)
+            continue
+        if sources != _EMBED:
+            if " " in original:
+                continue
+            if not n_words:
+                i, j = d.occurrences[0]
+                n_words = sum(t.is_word for t in tokens[i:j])
+            if n_words == 1:
+                continue
+        if name is None:
+            name = _written_as_name(text, tokens, d.occurrences)
+        if name:
+            out.append(k)
     return out
 
 
 _TABLE_BITS: Final = int(Source.BUILTIN | Source.LEARNED)
+_EMBED: Final = int(Source.EMBED)
 
 
 def _written_as_name(text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
@@ -1158,18 +1170,21 @@ def _written_as_name(text: str, tokens: list[Token], occurrences: list[tuple[int
     """
     for i, j in occurrences:
         words = [t.text for t in tokens[i:j] if t.is_word]
-        if all(w[:1].isupper() for w in words) and (len(words) > 1 or not _sentence_initial(text, tokens, i)):
+        if all(w[:1].isupper() for w in words) and (len(words) > 1 or not starts_sentence(text, tokens, i)):
             return True
     return False
 
 
-def _respelling(spun: str, full: str) -> bool:
+def _respelling(spun: str, spun_us: str, full: str) -> bool:
     """A reading that only spells the word out or differently: the expansion of a short form ("bn" -> "billion",
     "secs" -> "seconds", "net" -> "internet") or another spelling ("visualisation" -> "visualization"). Clean
-    text is full of both, and neither says anything about spinning."""
-    if " " in spun or " " in full:
+    text is full of both, and neither says anything about spinning. `spun_us` is `spun` in American spelling."""
+    if not full or " " in full:
         return False
-    if _SPELLING.sub(_us_spelling, spun) == _SPELLING.sub(_us_spelling, full):
+    if full[0] != spun[0] and full[:2] not in _AE_OE and spun[:2] not in _AE_OE:
+        # Spelling rules keep the first letter (but for "ae"/"oe"): only a short form's tail can match ("net").
+        return len(spun) < len(full) and full.endswith(spun)
+    if _SPELLING.sub(_us_spelling, full) == spun_us:
         return True
     if len(spun) >= len(full):
         return False
@@ -1186,18 +1201,11 @@ _US = {"isation": "ization", "ise": "ize", "ised": "ized", "ises": "izes", "isin
 _SPELLING = re.compile(r"(" + "|".join(sorted(_US, key=len, reverse=True)) + r")$|ae|oe")
 
 
+_AE_OE = ("ae", "oe")
+
+
 def _us_spelling(m: re.Match[str]) -> str:
     return _US.get(m.group(0), "e")
-
-
-def _sentence_initial(text: str, tokens: list[Token], i: int) -> bool:
-    """Token i starts a sentence, line or quotation (opening quotes and brackets skipped)."""
-    k = i - 1
-    while k >= 0 and tokens[k].text in "\"“‘'([":
-        k -= 1
-    if k < 0 or "\n" in text[tokens[k].end : tokens[i].start]:
-        return True
-    return tokens[k].text in ".!?:"
 
 
 def _drops_words(original: str, spun: list[str], sources: int) -> bool:

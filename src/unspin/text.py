@@ -72,12 +72,16 @@ def names(text: str, tokens: list[Token]) -> list[bool]:
         elif not t.text[0].isupper():
             out.append(False)
         else:
-            j = i - 1
-            while j >= 0 and tokens[j].text in _OPENERS and "\n" not in text[tokens[j].end : tokens[j + 1].start]:
-                j -= 1
-            starts = j < 0 or tokens[j].text in _CLAUSE_END or "\n" in text[tokens[j].end : tokens[j + 1].start]
-            out.append(not starts)
+            out.append(not starts_sentence(text, tokens, i))
     return out
+
+
+def starts_sentence(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i opens a sentence, a line or a quotation or bracket at one (so a capital letter there says nothing)."""
+    j = i - 1
+    while j >= 0 and tokens[j].text in _OPENERS and "\n" not in text[tokens[j].end : tokens[j + 1].start]:
+        j -= 1
+    return j < 0 or tokens[j].text in _CLAUSE_END or "\n" in text[tokens[j].end : tokens[j + 1].start]
 
 
 def lm_sentences(text: str) -> Iterator[list[str]]:
