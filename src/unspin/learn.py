@@ -161,31 +161,49 @@ def align(spun: str, original: str, sides: Counter[str] | None = None, collect: 
     before (< 0) the word it goes with; `collect` counts into it the runs that could go with only one word.
     `name_counts` counts the spun words read as names that were kept (False) and the rewrites with one (True).
     """
-    s, glued, named = _glued_words(spun)
-    o = _words(original)
-    ops = difflib.SequenceMatcher(a=s, b=o, autojunk=False).get_opcodes()
-    # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
-    # merge edits separated by at most one kept word into one phrase pair.
-    merged: list[list] = []
-    for op in ops:
-        tag, i1, i2, j1, j2 = op
-        if (
-            tag != "equal"
-            and len(merged) >= 2
-            and merged[-1][0] == "equal"
-            and merged[-1][2] - merged[-1][1] == 1
-            and merged[-2][0] != "equal"
-            and (merged[-2][2] - merged[-2][1]) != (merged[-2][4] - merged[-2][3])
-            and i2 - merged[-2][1] <= MAX_PHRASE  # past that the merged pair would be dropped: keep the parts
-        ):
-            eq = merged.pop()
-            prev = merged.pop()
-            merged.append(["replace", prev[1], i2, prev[3], j2])
-            del eq
-            continue
-        merged.append(list(op))
-    _attach_insertions(merged, s, glued, sides, collect)
-    for tag, i1, i2, j1, j2 in merged:
+    return _pairs_of(_Alignment(spun, original), sides, collect, name_counts)
+
+
+class _Alignment:
+    """A pair's words and its edit operations, before added words are attached (which reads `sides`)."""
+
+    def __init__(self, spun: str, original: str) -> None:
+        self.s, self.glued, self.named = _glued_words(spun)
+        self.o = _words(original)
+        ops = difflib.SequenceMatcher(a=self.s, b=self.o, autojunk=False).get_opcodes()
+        # A length-changing rewrite often aligns as insert + kept word + insert ("use" -> "make use of"):
+        # merge edits separated by at most one kept word into one phrase pair.
+        merged: list[list] = []
+        for op in ops:
+            tag, i1, i2, j1, j2 = op
+            if (
+                tag != "equal"
+                and len(merged) >= 2
+                and merged[-1][0] == "equal"
+                and merged[-1][2] - merged[-1][1] == 1
+                and merged[-2][0] != "equal"
+                and (merged[-2][2] - merged[-2][1]) != (merged[-2][4] - merged[-2][3])
+                and i2 - merged[-2][1] <= MAX_PHRASE  # past that the merged pair would be dropped: keep the parts
+            ):
+                eq = merged.pop()
+                prev = merged.pop()
+                merged.append(["replace", prev[1], i2, prev[3], j2])
+                del eq
+                continue
+            merged.append(list(op))
+        self.ops = merged
+
+    def attached(self, sides: Counter[str] | None, collect: bool) -> list[list]:
+        """The operations with added words attached to their word (a copy: the alignment is read again)."""
+        ops = [list(op) for op in self.ops]
+        _attach_insertions(ops, self.s, self.glued, sides, collect)
+        return ops
+
+
+def _pairs_of(al: _Alignment, sides: Counter[str] | None = None, collect: bool = False,
+              name_counts: Counter[bool] | None = None) -> Iterator[tuple[str, str]]:
+    s, o, named = al.s, al.o, al.named
+    for tag, i1, i2, j1, j2 in al.attached(sides, collect):
         if name_counts is not None and any(named[i1:i2]):
             name_counts[tag != "equal"] += sum(named[i1:i2]) if tag == "equal" else 1
         if tag == "equal":
@@ -265,17 +283,16 @@ def _inflections(spun: str, original: str) -> Iterator[tuple[str, str]]:
 
 def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> ChannelTable:
     """Align each (spun, original) pair and count the rewrites into a channel table."""
-    pairs = list(pairs)
+    alignments = [_Alignment(spun, original) for spun, original in pairs]
     # A first pass learns which side of its word the spinner puts each run of added words on.
     sides: Counter[str] = Counter()
-    for spun, original in pairs:
-        for _ in align(spun, original, sides, collect=True):
-            pass
+    for al in alignments:
+        al.attached(sides, collect=True)
     rewrites: Counter[tuple[str, str]] = Counter()
     kept: Counter[str] = Counter()
     name_counts: Counter[bool] = Counter()
-    for spun, original in pairs:
-        for a, b in align(spun, original, sides, name_counts=name_counts):
+    for al in alignments:
+        for a, b in _pairs_of(al, sides, name_counts=name_counts):
             if a == b:
                 kept[a] += 1
             else:
