@@ -93,6 +93,23 @@ def test_learned_words_compose_into_phrase_candidates(engine):
     assert not dec._composed("include the")
 
 
+def test_a_phrase_list_rewrites_terms_but_not_names(engine):
+    from unspin import Engine
+    from unspin.learn import learn_phrases
+
+    table = learn_phrases([("first class", "quality"), ("counterfeit consciousness", "artificial intelligence"),
+                           ("profound learning", "deep learning")])
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, vectors=engine.vectors, channels=[table],
+                 params=engine.params)
+    res = eng.restore("We trained a model of counterfeit consciousness with profound learning on first class data.")
+    assert res.text == "We trained a model of artificial intelligence with deep learning on quality data."
+    # The same words as a name (capitals inside a sentence, an acronym) are not the list's lower-case terms.
+    for text in ("He served under Sergeant First Class Randy Shughart in Mogadishu.",
+                 "We built a model of Counterfeit Consciousness for the test."):
+        res = eng.restore(text)
+        assert res.text == text, res.changes
+
+
 def test_a_learned_hyphenated_rewrite_is_undone_and_written_back_with_its_hyphen():
     from unspin import Engine, learn_pairs
 

@@ -120,7 +120,7 @@ class Option:
     zipf: float = 0.0
     learned_p: float = 0.0
     # Times an aligned table (`learn_pairs`) saw this rewrite (0: guessed from another inflection); -1 for
-    # thesaurus, adapt and phrase-list options.
+    # thesaurus and adapt options; TERM for a phrase-list entry or a phrase built word by word from learned tables.
     learned_n: float = -1.0
     words: tuple[str, ...] = field(init=False, repr=False)
 
@@ -134,6 +134,7 @@ OptionRow = tuple[str, int, float, float, float, float, float]
 _ORIGINAL: Final = 0
 _LEARNED_P: Final = 5
 _LEARNED_N: Final = 6
+TERM: Final = -2.0
 
 
 def _row(o: Option) -> OptionRow:
@@ -413,13 +414,14 @@ class Decoder:
         found: dict[str, Option] = {}
         for table in self.channels:
             aligned = table.kind == "aligned"
+            n = TERM if table.kind == "phrases" else -1.0
             for e in table.get(key):
                 if e.original != key and e.original not in found:
                     found[e.original] = Option(e.original, learned_p=e.prob, zipf=self._zipf(e.original),
-                                               learned_n=e.count if aligned else -1.0)
+                                               learned_n=e.count if aligned else n)
         for phrase, p in self._composed(key).items():
             if phrase not in found:
-                found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase))
+                found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase), learned_n=TERM)
         spun = key.split(" ")
         multi = " " in key
         ranked = self.lexicon.ranked(key, self.exclude, limit)[:limit]
@@ -1134,9 +1136,17 @@ def unwritten(d: TypeDecision, text: str, tokens: list[Token], only_best: bool =
     us = None if " " in key else _SPELLING.sub(_us_spelling, key)  # a respelling is one word for one word
     out = []
     name: bool | None = None
+    in_name: bool | None = None
     n_words = 0
     for k in (d.best,) if only_best else range(len(rows)):
-        original, sources, _, _, _, learned_p, _ = rows[k]
+        original, sources, _, _, _, learned_p, learned_n = rows[k]
+        if learned_n == TERM:
+            # Terms are lower-case: a name's words are not a term's ("Sergeant First Class" -> "Quality").
+            if in_name is None:
+                in_name = _holds_name(text, tokens, d.occurrences)
+            if in_name:
+                out.append(k)
+            continue
         if learned_p > 0 or sources & _TABLE_BITS:
             continue
         if us is not None and _respelling(key, us, original):
@@ -1172,6 +1182,17 @@ def _written_as_name(text: str, tokens: list[Token], occurrences: list[tuple[int
         words = [t.text for t in tokens[i:j] if t.is_word]
         if all(w[:1].isupper() for w in words) and (len(words) > 1 or not starts_sentence(text, tokens, i)):
             return True
+    return False
+
+
+def _holds_name(text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
+    """Some occurrence has a word in it that reads as a name (`text.names`: an acronym, a capital inside a sentence)."""
+    for i, j in occurrences:
+        for k in range(i, j):
+            w = tokens[k].text
+            if tokens[k].is_word and w[:1].isupper() and (len(w) > 1 and w.isupper()
+                                                          or not starts_sentence(text, tokens, k)):
+                return True
     return False
 
 
