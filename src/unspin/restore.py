@@ -163,6 +163,7 @@ class _Choices:
     units_done: bool = False
     # The keep features and their score, per (number of occurrences, id of the weight vector); read-only arrays.
     keeps: dict[tuple[int, int], tuple[np.ndarray, Any]] = field(default_factory=dict)
+    kinds: tuple[int, ...] | None = None  # what `unwritten` makes of each option whatever the text; unset until asked
 
     def keep_of(self, n_occ: int, weights: np.ndarray) -> tuple[np.ndarray, Any]:
         """The features of keeping this span when it occurs `n_occ` times, and their score under `weights`."""
@@ -218,13 +219,29 @@ class TypeDecision:
     aligned: bool = False  # decided with the aligned-table weights
     # (ALIGNED_FEATURES per option, ALIGNED_KEEP_FEATURES) when an option comes from an aligned table.
     extra: tuple[np.ndarray, np.ndarray] | None = None
+    # The span key's options when `rows` are all of them, for what decisions of the key share (`kinds`).
+    choices: _Choices | None = field(default=None, repr=False, compare=False)
     _options: list[Option] | None = field(default=None, init=False, repr=False, compare=False)
+    _kinds: tuple[int, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def options(self) -> list[Option]:
         if self._options is None:
             self._options = [Option(*r) for r in self.rows]
         return self._options
+
+    @property
+    def kinds(self) -> tuple[int, ...]:
+        """What `unwritten` makes of each option whatever the text (_TERM, _KEPT, _RESPELT, _NAME, _NAME_IF_SPAN)."""
+        if self._kinds is None:
+            shared = self.choices
+            if shared is None:
+                self._kinds = _kinds(self.key, self.rows)
+            else:
+                if shared.kinds is None:
+                    shared.kinds = _kinds(self.key, shared.rows)
+                self._kinds = shared.kinds
+        return self._kinds
 
     @property
     def p_spun(self) -> float:
@@ -753,7 +770,8 @@ class Decoder:
         post = np.exp(scores)
         post /= np.add.reduce(post)
         best = int(post.argmax()) - 1
-        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, True, extra)
+        return TypeDecision(key, occ, rows, feats, keep, post, best, learned, True, extra,
+                            choices if rows is choices.rows else None)
 
     def _lm_features(self, feats: np.ndarray, prior: np.ndarray, gains_lists: list[list[float]], n_opt: int) -> None:
         """Write the LM columns of one type's `feats` from its gains per occurrence (log10)."""
@@ -821,7 +839,7 @@ class Decoder:
             best = (post.argmax(axis=1) - 1).tolist()
             for t, (p, (keep, _)) in enumerate(zip(group, keeps, strict=True)):
                 out[p.gkey] = TypeDecision(p.key, p.occ, p.rows, block[t], keep, post[t], best[t], learned, False,
-                                           p.extra)
+                                           p.extra, p.choices if p.rows is p.choices.rows else None)
             row += (hi - lo) * n
             lo = hi
         return out
@@ -1131,30 +1149,26 @@ def never_written(d: TypeDecision, text: str, tokens: list[Token]) -> bool:
 
 def unwritten(d: TypeDecision, text: str, tokens: list[Token], only_best: bool = False) -> list[int]:
     """Indexes of the type's options that restore never writes, however likely (the best one alone if asked)."""
-    rows = d.rows
-    key = d.key
-    us = None if " " in key else _SPELLING.sub(_us_spelling, key)  # a respelling is one word for one word
+    kinds = d.kinds
     out = []
     name: bool | None = None
     in_name: bool | None = None
     n_words = 0
-    for k in (d.best,) if only_best else range(len(rows)):
-        original, sources, _, _, _, learned_p, learned_n = rows[k]
-        if learned_n == TERM:
+    for k in (d.best,) if only_best else range(len(kinds)):
+        kind = kinds[k]
+        if kind == _TERM:
             # Terms are lower-case: a name's words are not a term's ("Sergeant First Class" -> "Quality").
             if in_name is None:
                 in_name = _holds_name(text, tokens, d.occurrences)
             if in_name:
                 out.append(k)
             continue
-        if learned_p > 0 or sources & _TABLE_BITS:
+        if kind == _KEPT:
             continue
-        if us is not None and _respelling(key, us, original):
+        if kind == _RESPELT:
             out.append(k)
             continue
-        if sources != _EMBED:
-            if " " in original:
-                continue
+        if kind == _NAME_IF_SPAN:
             if not n_words:
                 i, j = d.occurrences[0]
                 n_words = sum(t.is_word for t in tokens[i:j])
@@ -1165,6 +1179,29 @@ def unwritten(d: TypeDecision, text: str, tokens: list[Token], only_best: bool =
         if name:
             out.append(k)
     return out
+
+
+# What `unwritten` makes of an option whatever the text: not written when the span holds a name (a term), always
+# written (a table's, or several words that a thesaurus lists), never (a respelling), not when the type is written
+# as a name (a word-vector neighbour), and not so when its span also has several words (one word from a thesaurus).
+_TERM, _KEPT, _RESPELT, _NAME, _NAME_IF_SPAN = range(5)
+
+
+def _kinds(key: str, rows: Sequence[OptionRow]) -> tuple[int, ...]:
+    us = None if " " in key else _SPELLING.sub(_us_spelling, key)  # a respelling is one word for one word
+    out = []
+    for original, sources, _, _, _, learned_p, learned_n in rows:
+        if learned_n == TERM:
+            out.append(_TERM)
+        elif learned_p > 0 or sources & _TABLE_BITS:
+            out.append(_KEPT)
+        elif us is not None and _respelling(key, us, original):
+            out.append(_RESPELT)
+        elif sources != _EMBED:
+            out.append(_KEPT if " " in original else _NAME_IF_SPAN)
+        else:
+            out.append(_NAME)
+    return tuple(out)
 
 
 _TABLE_BITS: Final = int(Source.BUILTIN | Source.LEARNED)
