@@ -441,7 +441,7 @@ class Decoder:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase), learned_n=TERM)
         spun = key.split(" ")
         multi = " " in key
-        ranked = self.lexicon.ranked(key, self.exclude, limit)[:limit]
+        ranked = self.lexicon.ranked(key, self.exclude, limit, top=limit)
         if not found:  # the thesaurus alone (no learned tables): its originals are distinct, rows built directly
             return tuple([(original, bits, rank, similarity, zipf, 0.0, -1.0)
                           for original, bits, rank, similarity, zipf in ranked

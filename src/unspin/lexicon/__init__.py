@@ -8,6 +8,7 @@ of spinner rewrites; see `data/SOURCES.md` for origin, licence and build command
 from __future__ import annotations
 
 import enum
+import heapq
 import logging
 import os
 import sqlite3
@@ -201,11 +202,14 @@ class Lexicon:
         return [Candidate(o, _SOURCE_OF[b], s, r, z) for o, b, r, s, z in self.ranked(spun, exclude, limit)]
 
     def ranked(
-        self, spun: str, exclude: Source | int = NO_SOURCE, limit: int | None = None
+        self, spun: str, exclude: Source | int = NO_SOURCE, limit: int | None = None, top: int | None = None
     ) -> tuple[tuple[str, int, float, float, float], ...]:
-        """`candidates` as memoised (original, source bits, rank, similarity, zipf) tuples, for hot loops."""
+        """`candidates` as memoised (original, source bits, rank, similarity, zipf) tuples, for hot loops.
+
+        With `top`, only the best `top` of them (what slicing the whole answer gives).
+        """
         # Plain tuples: cheaper to build than Candidates, and the garbage collector stops tracking them.
-        ck = (spun, int(exclude) | ((limit or 0) << 16))
+        ck = (spun, int(exclude) | ((limit or 0) << 16) | ((top or 0) << 32))
         cached = self._cache.get(ck)
         if cached is not None:
             return cached
@@ -274,7 +278,10 @@ class Lexicon:
                 - EXTRA_WORD_PENALTY * extra
             )
             scored.append((-value, o, bits, best_rank, best_sim, z))
-        scored.sort()
+        if top is None:
+            scored.sort()
+        else:  # no two are equal (the originals differ): the first `top` of the sorted list
+            scored = heapq.nsmallest(top, scored)
         out = tuple([(o, b, r, s, z) for _, o, b, r, s, z in scored])
         if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
             self._cache.clear()
