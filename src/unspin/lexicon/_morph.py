@@ -20,16 +20,23 @@ class Morph:
     """Lemmas, inflections and Zipf frequencies, memoised (lemminflect deep-copies on every call)."""
 
     def __init__(self) -> None:
-        from lemminflect import getAllInflectionsOOV, getAllLemmas, getAllLemmasOOV
+        from lemminflect import getAllInflectionsOOV, getAllLemmasOOV
         from lemminflect.core.Inflections import Inflections
+        from lemminflect.core.Lemmatizer import Lemmatizer
+        from lemminflect.core.LexicalUtils import applyCapsStyleToDict, getCapsStyle
 
-        self._lemmas_fn = getAllLemmas
         self._lemmas_oov = getAllLemmasOOV
         self._infl_oov = getAllInflectionsOOV
+        self._caps_style = getCapsStyle
+        self._caps_apply = applyCapsStyleToDict
         infl = Inflections()
-        # Read-only views of lemminflect's tables; the public getAllInflections deep-copies them per call.
+        lem = Lemmatizer()
+        # Read-only views of lemminflect's tables; the public getAllInflections and getAllLemmas deep-copy them
+        # per call.
         self._infl_dict: dict[str, Any] = infl._getInflDict()
         self._overrides: dict[str, Any] = infl._getOverridesDict()
+        self._lemma_dict: dict[str, Any] = lem._getLemmaDict()
+        self._lemma_overrides: dict[str, Any] = lem._getOverridesDict()
         self._lem: dict[str, dict[str, tuple[str, ...]]] = {}
         self._tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         self._freqs: dict[str, float] | None = None
@@ -49,7 +56,7 @@ class Morph:
         if got is None:
             if len(self._lem) >= MEMO_LIMIT:  # every new word of a long corpus run would stay otherwise
                 self._lem.clear()
-            got = dict(self._lemmas_fn(word))
+            got = self._dict_lemmas(word)
             if not got and word.isalpha() and len(word) > 3:
                 for upos in ("NOUN", "VERB"):
                     oov = self._lemmas_oov(word, upos)
@@ -57,6 +64,15 @@ class Morph:
                         got[upos] = tuple(oov[upos])
             self._lem[word] = got
         return got
+
+    def _dict_lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
+        """lemminflect's getAllLemmas(word): its tables' entry and overrides, in the word's capitalisation."""
+        lower = word.lower()
+        # A shallow copy will do: applyCapsStyleToDict replaces the copy's values, and never changes one.
+        got = dict(self._lemma_dict.get(lower, {}))
+        got.update(self._lemma_overrides.get(lower, {}))
+        out: dict[str, tuple[str, ...]] = self._caps_apply(got, self._caps_style(word))
+        return out
 
     def table(self, lemma: str, upos: str) -> dict[str, tuple[str, ...]]:
         """Penn tag -> spellings for `lemma` as `upos`."""
