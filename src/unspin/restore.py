@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Final
 
 import kenlm
@@ -641,7 +641,8 @@ class Decoder:
         # Every occurrence of every type at once: i, j, and where each type's occurrences start.
         occ = [groups[g] for g in mats]
         sizes = np.fromiter(map(len, occ), dtype=np.int64, count=len(occ))
-        flat = np.array([x for o in occ for x in o], dtype=np.int64)
+        flat = np.fromiter(chain.from_iterable(chain.from_iterable(occ)), dtype=np.int64,
+                           count=2 * int(sizes.sum())).reshape(-1, 2)
         i, j = flat[:, 0], flat[:, 1]
         starts = np.zeros(len(occ), dtype=np.int64)
         np.cumsum(sizes[:-1], out=starts[1:])
@@ -676,7 +677,8 @@ class Decoder:
             spun = unit(key)
             if spun is not None:
                 units = [unit(r[_ORIGINAL]) for r in choices.rows]
-                choices.units = np.stack([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
+                # np.array of rows of one length and dtype: np.stack's array, without its Python-level steps.
+                choices.units = np.array([spun, *(spun if u is None else u for u in units)]) * TOPIC_SCALE
             choices.units_done = True
         return choices.units
 
