@@ -156,8 +156,8 @@ def _worker_main(conn: Any, spec: EngineSpec) -> None:
     try:
         engine, index = spec.build()
         engine.restore(WARMUP)
-        # What the warm-up loaded (the lexicon's, lemminflect's and wordfreq's tables: some 900,000 references)
-        # lives as long as the worker: kept out of the collector's full passes, which would walk it all (some 75 ms)
+        # What the warm-up loaded (the lexicon's, lemminflect's and wordfreq's tables: some 580,000 references)
+        # lives as long as the worker: kept out of the collector's full passes, which would walk it all (some 30 ms)
         # every few requests.
         gc.freeze()
     except BaseException as exc:  # report any start-up failure to the parent, which raises it
