@@ -197,3 +197,8 @@ def test_a_form_written_for_several_inflections_is_undone_occurrence_by_occurren
     res = eng.restore(text)
     assert res.text == "Last week she got a new job, and now it is getting late. They want to get a car."
     assert apply_changes(text, res.changes) == res.text
+    # A form the pairs show written for one word only is decided as one type, as before.
+    table = learn_pairs([("We take the keys now.", "We get the keys now.")] * 12)
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table], params=eng.params)
+    (d,) = [d for d in eng.decoder.analyse(text).types if d.key == "take"]
+    assert d.forms == () and d.per_occurrence == ()
