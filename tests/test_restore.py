@@ -191,3 +191,31 @@ def test_names_stay_when_the_pairs_show_the_spinner_leaving_names_alone(engine):
     table.names = (0.0, 0.0)
     an = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder.analyse(text)
     assert sorted(an.tokens[i].text for d in an.types if d.key == "home" for i, _ in d.occurrences) == ["Home", "home"]
+
+
+def test_a_form_written_for_several_inflections_is_undone_occurrence_by_occurrence(engine):
+    import dataclasses
+
+    from unspin import Engine, learn_pairs
+
+    # A spinner that pastes its synonym's base form: "take" stands for get, got and getting alike.
+    pairs = [("We take the keys now.", "We get the keys now."), ("Yesterday they take a prize.",
+             "Yesterday they got a prize."), ("It is take cold.", "It is getting cold.")] * 12
+    table = learn_pairs(pairs)
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table],
+                 params=dataclasses.replace(engine.params, aligned_threshold=0.2))
+    text = "Last week she take a new job, and now it is take late. They want to take a car."
+    (d,) = [d for d in eng.decoder.analyse(text).types if d.key == "take"]
+    originals = [o.original for o in d.options]
+    assert sorted(originals[k] for k in d.forms) == ["get", "getting", "got"]
+    assert [originals[d.at(n)] for n in range(3)] == ["got", "getting", "get"]
+    # The inflections count together against keeping "take".
+    assert d.margin > d.posterior[d.best + 1] - d.posterior[0]
+    res = eng.restore(text)
+    assert res.text == "Last week she got a new job, and now it is getting late. They want to get a car."
+    assert apply_changes(text, res.changes) == res.text
+    # A form the pairs show written for one word only is decided as one type, as before.
+    table = learn_pairs([("We take the keys now.", "We get the keys now.")] * 12)
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table], params=eng.params)
+    (d,) = [d for d in eng.decoder.analyse(text).types if d.key == "take"]
+    assert d.forms == () and d.per_occurrence == ()

@@ -221,6 +221,11 @@ class TypeDecision:
     extra: tuple[np.ndarray, np.ndarray] | None = None
     # The span key's options when `rows` are all of them, for what decisions of the key share (`kinds`).
     choices: _Choices | None = field(default=None, repr=False, compare=False)
+    # Options the aligned table shows this spun form written for that are inflections of the best one's lemma
+    # ("take" for get, got and getting): their posterior counts together against keeping the span, and each
+    # occurrence takes the one its own context prefers (`at`), as one pooled answer cannot fit them all.
+    forms: tuple[int, ...] = ()
+    per_occurrence: tuple[int, ...] = ()  # the option each occurrence takes, in occurrence order; () for `best`
     _options: list[Option] | None = field(default=None, init=False, repr=False, compare=False)
     _kinds: tuple[int, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -253,12 +258,20 @@ class TypeDecision:
 
     @property
     def margin(self) -> float:
-        """How much likelier the best original is than the span standing for itself.
+        """How much likelier the best original (with its inflections, `forms`) is than the span standing for itself.
 
         Under word error rate, rewriting a substituted span with a wrong synonym costs nothing, while
         rewriting an untouched one costs a word: so the change is decided on this margin, not on p_best.
         """
-        return float(self.posterior[self.best + 1] - self.posterior[0]) if self.best >= 0 else -1.0
+        if self.best < 0:
+            return -1.0
+        if self.forms:
+            return float(sum(self.posterior[k + 1] for k in self.forms) - self.posterior[0])
+        return float(self.posterior[self.best + 1] - self.posterior[0])
+
+    def at(self, n: int) -> int:
+        """The option the n-th occurrence takes."""
+        return self.per_occurrence[n] if n < len(self.per_occurrence) else self.best
 
 
 @dataclass
@@ -772,8 +785,15 @@ class Decoder:
         post = np.exp(scores)
         post /= np.add.reduce(post)
         best = int(post.argmax()) - 1
+        forms: tuple[int, ...] = ()
+        per_occ: tuple[int, ...] = ()
+        if best >= 0 and len(rows) > 1:
+            forms = _inflections_of(rows, best)
+            if forms:
+                logp = np.log(post[1:] + 1e-12)
+                per_occ = tuple(max(forms, key=lambda c: LN10 * g[c] + logp[c]) for g in gains_lists)
         return TypeDecision(key, occ, rows, feats, keep, post, best, learned, True, extra,
-                            choices if rows is choices.rows else None)
+                            choices if rows is choices.rows else None, forms, per_occ)
 
     def _lm_features(self, feats: np.ndarray, prior: np.ndarray, gains_lists: list[list[float]], n_opt: int) -> None:
         """Write the LM columns of one type's `feats` from its gains per occurrence (log10)."""
@@ -1065,7 +1085,8 @@ class Decoder:
         reading = [[f] for f in forms]
         changed: list[int] = []
         for i, j, d in self.chosen(decisions):
-            reading[i] = d.options[d.best].original.split()
+            best = d.at(d.occurrences.index((i, j))) if d.per_occurrence else d.best
+            reading[i] = d.options[best].original.split()
             for k in range(i + 1, j):
                 reading[k] = []
             changed.extend(range(i, j))
@@ -1081,14 +1102,15 @@ class Decoder:
             if unwritten[id(d)]:
                 continue
             s, e = toks[i].start, toks[j - 1].end
-            if not d.options[d.best].original:  # a deletion takes the following space with it
+            best = d.at(d.occurrences.index((i, j))) if d.per_occurrence else d.best
+            if not d.options[best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
                     e += 1
             spun = an.text[s:e]
             order = np.argsort(-d.posterior[1:])
             alts = [self._written(d.options[k].original, spun) for k in order
-                    if k != d.best and d.posterior[k + 1] >= 0.01][:5]
-            original = self._written(d.options[d.best].original, spun)
+                    if k != best and d.posterior[k + 1] >= 0.01][:5]
+            original = self._written(d.options[best].original, spun)
             out.append(Change(s + an.offset, e + an.offset, spun, original, d.p_best, alts))
         return out
 
@@ -1128,6 +1150,27 @@ def aligned_columns(opt: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.n
         math.log((kept + 0.5) / (kept + rw + 1.0)) if rw > 0 else 0.0,
     ])
     return opt_x, keep_x
+
+
+@functools.lru_cache(maxsize=65536)
+def _lemmas(word: str) -> frozenset[str]:
+    """The lemmas lemminflect gives a one-word original under any part of speech (the word itself if none)."""
+    if " " in word or not word.isalpha():
+        return frozenset((word,))
+    from lemminflect import getAllLemmas
+
+    return frozenset({lm for lms in getAllLemmas(word).values() for lm in lms} | {word})
+
+
+def _inflections_of(rows: Sequence[OptionRow], best: int) -> tuple[int, ...]:
+    """The options (best first) the aligned table saw this form written for that share a lemma with option `best`,
+    or () when there is no other: a spinner that writes one form for every inflection of a word shows them so."""
+    if rows[best][_LEARNED_N] <= 0:
+        return ()
+    lem = _lemmas(rows[best][_ORIGINAL])
+    out = [c for c, r in enumerate(rows)
+           if c != best and r[_LEARNED_N] > 0 and not lem.isdisjoint(_lemmas(r[_ORIGINAL]))]
+    return (best, *out) if out else ()
 
 
 def _term_index(channels: list[ChannelTable]) -> dict[int, dict[str, set[tuple[str, ...]]]]:
