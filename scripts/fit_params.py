@@ -95,7 +95,7 @@ def detect_record(engine: Engine, text: str) -> dict:
     """The detector's features of a document exactly as `Engine.detect` computes them (the readings restore never
     writes discounted, learned-table types under their own weights), and its word count."""
     views = [token_view(an) for an in engine.analyse(text, detect_only=True)]
-    return {"detect": features_of_views(views), "words": int(sum(len(p) for p, _ in views))}
+    return {"detect": features_of_views(views), "words": int(sum(len(v.p) for v in views))}
 
 
 def _has_learned(feats: np.ndarray) -> bool:
@@ -351,10 +351,11 @@ def main() -> int:
         old_w, old_gate = list(params.detect_w), params.restore_min_score
         params.detect_w = [round(float(x), 4) for x in fit_detector(rows, a.detect_max_clean)]
         params.restore_min_score = matched_gate(rows, old_w, old_gate, params.detect_w)
-        params.fitted_on += (f"; detect_w refitted alone (fit_params.py --detector-only --docs {a.docs}) on detect's "
-                             f"own features of {len(records)} held-out Wikipedia documents, 0.5 drawn where <= "
-                             f"{a.detect_max_clean:.0%} of their clean ones score it; restore_min_score "
-                             f"{old_gate} -> {params.restore_min_score}, passing no more clean ones than before")
+        params.fitted_on = params.fitted_on.split("; detect_w refitted alone")[0] + (
+            f"; detect_w refitted alone (fit_params.py --detector-only --docs {a.docs}) on detect's own features of "
+            f"{len(records)} held-out Wikipedia documents, 0.5 drawn where <= {a.detect_max_clean:.0%} of their clean "
+            f"ones score it; restore_min_score {params.restore_min_score}, passing no more of them than the previous "
+            f"detector did at {old_gate}")
         params.save(a.out)
         print(f"detect_w {params.detect_w}, restore_min_score {old_gate} -> {params.restore_min_score} -> {a.out}")
         return 0
