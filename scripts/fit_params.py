@@ -351,11 +351,13 @@ def main() -> int:
         old_w, old_gate = list(params.detect_w), params.restore_min_score
         params.detect_w = [round(float(x), 4) for x in fit_detector(rows, a.detect_max_clean)]
         params.restore_min_score = matched_gate(rows, old_w, old_gate, params.detect_w)
+        old_corpus = params.corpus_spun_score
+        params.corpus_spun_score = matched_gate(rows, old_w, old_corpus, params.detect_w)
         params.fitted_on = params.fitted_on.split("; detect_w refitted alone")[0] + (
             f"; detect_w refitted alone (fit_params.py --detector-only --docs {a.docs}) on detect's own features of "
             f"{len(records)} held-out Wikipedia documents, 0.5 drawn where <= {a.detect_max_clean:.0%} of their clean "
             f"ones score it; restore_min_score {params.restore_min_score}, passing no more of them than the previous "
-            f"detector did at {old_gate}")
+            f"detector did at {old_gate}; corpus_spun_score {params.corpus_spun_score} (was {old_corpus}), likewise")
         params.save(a.out)
         print(f"detect_w {params.detect_w}, restore_min_score {old_gate} -> {params.restore_min_score} -> {a.out}")
         return 0

@@ -98,6 +98,10 @@ class Params:
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.
     restore_min_score: float = 0.0
+    # Adapt and `batch --pool` count a document as spun at this score when they judge whether a corpus is a
+    # spinner's (MIN_SPUN_SHARE): it flags as many clean fitting documents as 0.5 did before the detector's 0.5
+    # line was drawn on clean Wikipedia, so that judgement keeps its old footing.
+    corpus_spun_score: float = 0.5
     max_candidates: int = 40
     detect_max_candidates: int = 12
     fitted_on: str = "hand-set starting point (not fitted)"
