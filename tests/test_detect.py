@@ -20,3 +20,25 @@ def test_spans_point_into_the_input_and_carry_reasons(engine):
         assert 0 <= s.score <= 1
         assert s.reason
     assert set(res.to_dict()["spans"][0]) == {"start", "end", "text", "score"}
+
+
+def test_features_pool_segments_and_average_the_weighed_types():
+    import numpy as np
+
+    from unspin.detect import TokenView, features_of_views
+    from unspin.params import DETECT_FEATURES
+
+    views = [TokenView(np.array([0.9, 0.0, 0.0]), 0.0, 1.2, 2), TokenView(np.array([0.0]), 0.0, 0.0, 2)]
+    f = features_of_views(views)
+    assert len(f) == len(DETECT_FEATURES)
+    assert f[DETECT_FEATURES.index("mean_p")] == 0.9 / 4
+    assert f[DETECT_FEATURES.index("type_mean_p")] == 1.2 / 4
+    assert f[-1] == 1.0
+
+
+def test_detect_and_restore_read_the_same_features(engine):
+    from unspin.detect import features_of_views, spin_probability, token_view
+
+    views = [token_view(an) for an in engine.analyse(SPUN, detect_only=True)]
+    assert engine.detect(SPUN).spin_score == spin_probability(features_of_views(views), engine.params.detect_w)
+    assert engine.restore(SPUN).spin_score == engine.detect(SPUN).spin_score

@@ -42,9 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("unspin")
 
-# A corpus where fewer than this share of the documents score as spun (detect >= 0.5) gets no table: pooled, a
-# clean corpus still yields "rewrites" (rare words next to common ones they resemble). Clean corpora score
-# 3-16 % (BENCHMARKS.md, false alarms), a spinner's output at 15 % mostly 60-97 %. Scored on a sample.
+# A corpus where fewer than this share of the documents score as spun (detect >= params.corpus_spun_score) gets no
+# table: pooled, a clean corpus still yields "rewrites" (rare words next to common ones they resemble). Clean
+# corpora score 3-16 % (BENCHMARKS.md, false alarms), a spinner's output at 15 % mostly 60-97 %. Scored on a sample.
 MIN_SPUN_SHARE = 0.3
 SHARE_SAMPLE = 200
 
@@ -147,7 +147,7 @@ class AdaptReport:
     types_scored: int
     seconds: float
     types: list[TypeEvidence] = field(default_factory=list)
-    spun_share: float = 1.0  # share of the (sampled) documents that detect scores >= 0.5
+    spun_share: float = 1.0  # share of the (sampled) documents that detect scores >= params.corpus_spun_score
     declined: bool = False  # too few documents looked spun for the corpus to be a spinner's output
 
     def summary(self) -> str:
@@ -233,7 +233,8 @@ class Adapter:
             return 0.0
         step = max(1, len(texts) // SHARE_SAMPLE)
         sample = texts[::step][:SHARE_SAMPLE]
-        return sum(self.engine.detect(t).spin_score >= 0.5 for t in sample) / len(sample)
+        at = self.engine.params.corpus_spun_score
+        return sum(self.engine.detect(t).spin_score >= at for t in sample) / len(sample)
 
     def evidence(self, texts: Iterable[str]) -> tuple[list[_Doc], list[TypeEvidence]]:
         """Tokenise the corpus, gather every type with candidates, and score them (first round)."""

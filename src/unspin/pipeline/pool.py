@@ -72,7 +72,7 @@ class Pooled:
 
     table: ChannelTable | None
     docs: int
-    spun_share: float  # share of the documents that detect scores >= 0.5
+    spun_share: float  # share of the documents that detect scores >= params.corpus_spun_score
     reason: str = ""
 
     def summary(self) -> dict[str, Any]:
