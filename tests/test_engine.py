@@ -28,6 +28,29 @@ def test_restore_leaves_a_document_it_scores_below_the_gate_unchanged(engine):
     assert gated.spin_score == res.spin_score  # the score is still reported
 
 
+def test_a_table_from_learn_has_its_own_gate(engine):
+    import dataclasses
+
+    from unspin import Engine, learn_pairs
+    from unspin.learn import ChannelTable
+
+    table = learn_pairs([("The metropolis council met.", "The city council met.")] * 3)
+    assert engine.params.tabled_min_score is not None
+    assert engine.params.tabled_min_score > engine.params.restore_min_score
+    res = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table], params=engine.params).restore(SPUN)
+    assert res.changes and res.spin_score >= engine.params.tabled_min_score
+    for gate, tables in ((res.spin_score + 1e-6, [table]), (res.spin_score - 1e-6, [table])):
+        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=tables,
+                     params=dataclasses.replace(engine.params, tabled_min_score=gate))
+        out = eng.restore(SPUN)
+        assert (out.changes == []) == (gate > res.spin_score)
+    # An adapted table (estimated from the corpus it restores) keeps the zero-shot gate.
+    adapted = ChannelTable(dict(table.entries), name="adapted")
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[adapted],
+                 params=dataclasses.replace(engine.params, tabled_min_score=2.0))
+    assert eng.restore(SPUN).changes
+
+
 def test_restore_reports_the_spin_score_detect_gives(engine):
     from conftest import SHARED
 

@@ -68,6 +68,9 @@ class Engine:
             Vectors(vectors) if vectors is not None else Vectors.default())
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
                                exclude_sources=int(exclude_sources), pool=pool, vectors=self.vectors)
+        learned = any(c.kind in ("aligned", "phrases") for c in self.channels)
+        tabled = self.params.tabled_min_score
+        self.min_score = tabled if learned and tabled is not None else self.params.restore_min_score
 
     def trim_memo(self, max_entries: int) -> bool:
         """Empty the lexicon's and decoder's memo tables if together they hold over `max_entries` entries."""
@@ -102,7 +105,7 @@ class Engine:
             suspects.append((an.offset, an.text, keys, an.lattice if keep else None))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         changes: list[Change] = []
-        if score >= self.params.restore_min_score:
+        if score >= self.min_score:
             for off, seg, keys, lattice in suspects:
                 if keys:
                     changes.extend(self.decoder.changes(self._analyse_segment(seg, off, False, keys, lattice)))

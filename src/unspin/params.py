@@ -98,6 +98,9 @@ class Params:
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.
     restore_min_score: float = 0.0
+    # The gate with a table learned from pairs or a phrase list (`learn`), which is applied to any text: its own
+    # entries raise clean documents' scores, so it is matched on clean text decoded with such tables. None: as above.
+    tabled_min_score: float | None = None
     # Adapt and `batch --pool` count a document as spun at this score when they judge whether a corpus is a
     # spinner's (MIN_SPUN_SHARE): it flags as many clean fitting documents as 0.5 did before the detector's 0.5
     # line was drawn on clean Wikipedia, so that judgement keeps its old footing.

@@ -21,7 +21,7 @@ import numpy as np
 
 from .lexicon import Source
 from .params import CANDIDATE_FEATURES, Params
-from .text import Token, lm_form, match_case_phrase, names, sentences, starts_sentence, tokenize
+from .text import Token, is_name, lm_form, match_case_phrase, names, sentences, starts_sentence, tokenize
 
 if TYPE_CHECKING:
     from .learn import ChannelTable
@@ -1268,14 +1268,8 @@ def _written_as_name(text: str, tokens: list[Token], occurrences: list[tuple[int
 
 
 def _holds_name(text: str, tokens: list[Token], occurrences: list[tuple[int, int]]) -> bool:
-    """Some occurrence has a word in it that reads as a name (`text.names`: an acronym, a capital inside a sentence)."""
-    for i, j in occurrences:
-        for k in range(i, j):
-            w = tokens[k].text
-            if tokens[k].is_word and w[:1].isupper() and (len(w) > 1 and w.isupper()
-                                                          or not starts_sentence(text, tokens, k)):
-                return True
-    return False
+    """Some occurrence has a word in it that reads as a name (an acronym, a capital inside a sentence)."""
+    return any(is_name(text, tokens, k) for i, j in occurrences for k in range(i, j))
 
 
 def _respelling(spun: str, spun_us: str, full: str) -> bool:

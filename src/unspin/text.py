@@ -62,18 +62,18 @@ def sentences(tokens: list[Token]) -> Iterator[tuple[int, int]]:
 
 
 def names(text: str, tokens: list[Token]) -> list[bool]:
-    """For each token, whether it reads as a name: an acronym, or a capitalised word inside a sentence."""
-    out = []
-    for i, t in enumerate(tokens):
-        if not t.is_word:
-            out.append(False)
-        elif t.text.isupper() and len(t.text) > 1:
-            out.append(True)
-        elif not t.text[0].isupper():
-            out.append(False)
-        else:
-            out.append(not starts_sentence(text, tokens, i))
-    return out
+    """For each token, whether it reads as a name (`is_name`)."""
+    return [is_name(text, tokens, i) for i in range(len(tokens))]
+
+
+def is_name(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i reads as a name: an acronym, or a capitalised word inside a sentence."""
+    t = tokens[i]
+    if not t.is_word:
+        return False
+    if t.text.isupper() and len(t.text) > 1:
+        return True
+    return t.text[0].isupper() and not starts_sentence(text, tokens, i)
 
 
 def starts_sentence(text: str, tokens: list[Token], i: int) -> bool:
