@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Final
@@ -788,7 +788,7 @@ class Decoder:
         forms: tuple[int, ...] = ()
         per_occ: tuple[int, ...] = ()
         if best >= 0 and len(rows) > 1:
-            forms = _inflections_of(rows, best)
+            forms = _inflections_of(rows, best, self.lexicon.lemma_set)
             if forms:
                 logp = np.log(post[1:] + 1e-12)
                 per_occ = tuple(max(forms, key=lambda c: LN10 * g[c] + logp[c]) for g in gains_lists)
@@ -1059,19 +1059,19 @@ class Decoder:
         f[:, _I_CTX_SUM] = ctx / 4.0
 
     # -- choosing changes -------------------------------------------------------------------------------
-    def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision]]:
-        """Non-overlapping (i, j, decision) spans to rewrite, most confident first."""
-        proposals = [(d.margin, i, j, d) for d in decisions
+    def chosen(self, decisions: list[TypeDecision]) -> list[tuple[int, int, TypeDecision, int]]:
+        """Non-overlapping spans to rewrite, (i, j, decision, the option that occurrence takes), in text order."""
+        proposals = [(d.margin, i, j, d, n) for d in decisions
                      if d.best >= 0 and d.margin >= self._threshold_of(d)
-                     for (i, j) in d.occurrences]
+                     for n, (i, j) in enumerate(d.occurrences)]
         proposals.sort(key=lambda p: (-p[0], p[1]))
         taken: set[int] = set()
         out = []
-        for _, i, j, d in proposals:
+        for _, i, j, d, n in proposals:
             if any(k in taken for k in range(i, j)):
                 continue
             taken.update(range(i, j))
-            out.append((i, j, d))
+            out.append((i, j, d, d.at(n)))
         out.sort(key=lambda x: x[0])
         return out
 
@@ -1084,8 +1084,7 @@ class Decoder:
         """The text as the decoder now reads it, and the token positions that differ from the input."""
         reading = [[f] for f in forms]
         changed: list[int] = []
-        for i, j, d in self.chosen(decisions):
-            best = d.at(d.occurrences.index((i, j))) if d.per_occurrence else d.best
+        for i, j, d, best in self.chosen(decisions):
             reading[i] = d.options[best].original.split()
             for k in range(i + 1, j):
                 reading[k] = []
@@ -1096,13 +1095,12 @@ class Decoder:
         out = []
         toks = an.tokens
         unwritten: dict[int, bool] = {}
-        for i, j, d in self.chosen(an.types):
+        for i, j, d, best in self.chosen(an.types):
             if id(d) not in unwritten:
                 unwritten[id(d)] = never_written(d, an.text, toks)
             if unwritten[id(d)]:
                 continue
             s, e = toks[i].start, toks[j - 1].end
-            best = d.at(d.occurrences.index((i, j))) if d.per_occurrence else d.best
             if not d.options[best].original:  # a deletion takes the following space with it
                 while e < len(an.text) and an.text[e] == " ":
                     e += 1
@@ -1152,24 +1150,15 @@ def aligned_columns(opt: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.n
     return opt_x, keep_x
 
 
-@functools.lru_cache(maxsize=65536)
-def _lemmas(word: str) -> frozenset[str]:
-    """The lemmas lemminflect gives a one-word original under any part of speech (the word itself if none)."""
-    if " " in word or not word.isalpha():
-        return frozenset((word,))
-    from lemminflect import getAllLemmas
-
-    return frozenset({lm for lms in getAllLemmas(word).values() for lm in lms} | {word})
-
-
-def _inflections_of(rows: Sequence[OptionRow], best: int) -> tuple[int, ...]:
+def _inflections_of(rows: Sequence[OptionRow], best: int, lemmas: Callable[[str], frozenset[str]]
+                    ) -> tuple[int, ...]:
     """The options (best first) the aligned table saw this form written for that share a lemma with option `best`,
     or () when there is no other: a spinner that writes one form for every inflection of a word shows them so."""
     if rows[best][_LEARNED_N] <= 0:
         return ()
-    lem = _lemmas(rows[best][_ORIGINAL])
+    lem = lemmas(rows[best][_ORIGINAL])
     out = [c for c, r in enumerate(rows)
-           if c != best and r[_LEARNED_N] > 0 and not lem.isdisjoint(_lemmas(r[_ORIGINAL]))]
+           if c != best and r[_LEARNED_N] > 0 and not lem.isdisjoint(lemmas(r[_ORIGINAL]))]
     return (best, *out) if out else ()
 
 

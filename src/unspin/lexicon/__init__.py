@@ -355,6 +355,12 @@ class Lexicon:
                 raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
         return self._words
 
+    def lemma_set(self, word: str) -> frozenset[str]:
+        """The lemmas lemminflect's tables give a one-word `word` under any part of speech, and `word` itself."""
+        if " " in word or not word.isalpha():
+            return frozenset((word,))
+        return frozenset({lm for lms in self._morph().dict_lemmas(word).values() for lm in lms} | {word})
+
     def _morph(self) -> Morph:
         if self._m is None:
             self._m = Morph()

@@ -56,7 +56,7 @@ class Morph:
         if got is None:
             if len(self._lem) >= MEMO_LIMIT:  # every new word of a long corpus run would stay otherwise
                 self._lem.clear()
-            got = self._dict_lemmas(word)
+            got = self.dict_lemmas(word)
             if not got and word.isalpha() and len(word) > 3:
                 for upos in ("NOUN", "VERB"):
                     oov = self._lemmas_oov(word, upos)
@@ -65,7 +65,7 @@ class Morph:
             self._lem[word] = got
         return got
 
-    def _dict_lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
+    def dict_lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
         """lemminflect's getAllLemmas(word): its tables' entry and overrides, in the word's capitalisation."""
         lower = word.lower()
         # A shallow copy will do: applyCapsStyleToDict replaces the copy's values, and never changes one.
