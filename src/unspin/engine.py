@@ -13,8 +13,9 @@ from .errors import E, UnspinError
 from .learn import ChannelTable
 from .lexicon import Lexicon
 from .lm import NgramLM
+from .names import Names
 from .params import Params
-from .restore import Analysis, Change, Decoder, Lattice, RestoreResult, apply_changes
+from .restore import NAME_CONFIDENCE, Analysis, Change, Decoder, Lattice, RestoreResult, apply_changes
 from .vectors import Vectors
 
 log = logging.getLogger("unspin")
@@ -58,6 +59,7 @@ class Engine:
         params: Params | str | os.PathLike[str] | None = None,
         pool: bool = True,
         vectors: Vectors | str | os.PathLike[str] | None = None,
+        names: Names | str | os.PathLike[str] | None = None,
     ) -> None:
         self.lexicon = lexicon if isinstance(lexicon, Lexicon) else (
             Lexicon(lexicon) if lexicon is not None else Lexicon.default())
@@ -66,8 +68,11 @@ class Engine:
         self.params = params if isinstance(params, Params) else Params.load(None if params is None else Path(params))
         self.vectors = vectors if isinstance(vectors, Vectors) else (
             Vectors(vectors) if vectors is not None else Vectors.default())
+        self.names = names if isinstance(names, Names) else (
+            Names(names) if names is not None else Names.default())
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
-                               exclude_sources=int(exclude_sources), pool=pool, vectors=self.vectors)
+                               exclude_sources=int(exclude_sources), pool=pool, vectors=self.vectors,
+                               names=self.names)
         learned = any(c.kind in ("aligned", "phrases") for c in self.channels)
         tabled = self.params.tabled_min_score
         self.min_score = tabled if learned and tabled is not None else self.params.restore_min_score
@@ -115,10 +120,25 @@ class Engine:
         found: list[Span] = []
         views = []
         for an in self.analyse(text, detect_only=True):
-            found.extend(spans([an]))
+            seen = spans([an])
+            found.extend(seen)
+            found.extend(self._name_spans(an, seen))
             views.append(token_view(an))
+        found.sort(key=lambda s: s.start)
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return DetectResult(score, "spun" if score >= 0.5 else "clean", found)
+
+    def _name_spans(self, an: Analysis, seen: list[Span]) -> list[Span]:
+        """The names restore would rewrite (`Decoder.renamed`) that detect's own spans do not already cover."""
+        out = []
+        for i, j, d, best, n in self.decoder.renamed(an):
+            s, e = an.tokens[i].start, an.tokens[j - 1].end
+            if any(x.start < e + an.offset and s + an.offset < x.end for x in seen):
+                continue
+            why = (f"a name the reference text never has; read with '{d.options[best].original}' it is one it has "
+                   f"{n} times")
+            out.append(Span(s + an.offset, e + an.offset, an.text[s:e], NAME_CONFIDENCE, why))
+        return out
 
 
 def _check(text: str) -> None:

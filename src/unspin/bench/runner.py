@@ -222,6 +222,7 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
                 lexicon=base.lexicon,
                 lm=base.lm,
                 vectors=base.vectors,
+                names=base.names,
                 channels=list(channels),
                 exclude_sources=exclude,
                 pool=pool,
@@ -230,7 +231,8 @@ def engine(exclude: int = 0, pool: bool = True, channels: Sequence[Any] = ()) ->
         key = (exclude, pool)
         if key not in _ENGINES:
             _ENGINES[key] = Engine(
-                lexicon=base.lexicon, lm=base.lm, vectors=base.vectors, exclude_sources=exclude, pool=pool,
+                lexicon=base.lexicon, lm=base.lm, vectors=base.vectors, names=base.names, exclude_sources=exclude,
+                pool=pool,
                 params=base.params,
             )
         return _ENGINES[key]
