@@ -59,9 +59,10 @@ class Morph:
             got = self.dict_lemmas(word)
             if not got and word.isalpha() and len(word) > 3:
                 for upos in ("NOUN", "VERB"):
-                    oov = self._lemmas_oov(word, upos)
-                    if oov and oov.get(upos, (word,)) != (word,):
-                        got[upos] = tuple(oov[upos])
+                    # lemminflect's rules can strip a word to nothing ("rina" as a verb): no lemma, not a crash.
+                    oov = tuple(x for x in self._lemmas_oov(word, upos).get(upos, (word,)) if x)
+                    if oov and oov != (word,):
+                        got[upos] = oov
             self._lem[word] = got
         return got
 
