@@ -144,3 +144,12 @@ def test_store_ranked_writes_what_ranked_computes(tmp_path) -> None:
     assert reread._stored("make use of", 7) is None
     for word in ("houses", "zebra"):
         assert repr(reread._stored(word, 7)) == repr(reread._compute_ranked(word, Source(0), 7, 7))
+
+
+@pytest.mark.parametrize("spun", ["making use of", "took part in", "points of view", "glorbing of the", "rina of",
+                                  "bread and butters", "in order to", "the of"])
+def test_phrase_key_is_a_stored_reading(spun: str) -> None:
+    # is_key answers for a phrase without reading every part of speech: the same as testing each reading.
+    lex = Lexicon.default()
+    readings = any(" " in key and key in lex._phrases_index() for key, _, _ in lex._analyse(spun))
+    assert lex.is_key(spun) == readings

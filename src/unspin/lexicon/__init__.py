@@ -44,6 +44,8 @@ _UPOS = {"NOUN": 1, "PROPN": 1, "VERB": 2, "AUX": 2, "ADJ": 3, "ADV": 4}
 _POS_UPOS = {0: "VERB", 1: "NOUN", 2: "VERB", 3: "ADJ", 4: "ADV"}
 # Multiword lemmas inflect their head: verbs the first word ("make use of"), nouns the last.
 _HEAD_FIRST = {2}
+_HEAD_UPOS = tuple(u for u, code in _UPOS.items() if code in _HEAD_FIRST)
+_TAIL_UPOS = tuple(u for u, code in _UPOS.items() if code not in _HEAD_FIRST)
 
 
 class Source(enum.IntFlag):
@@ -193,8 +195,10 @@ class Lexicon:
                 self._keys.clear()
                 self._analyses.clear()
             # The surface form is the first reading (_analyse); the others need its lemmas, and rarely match.
-            hit = self._has(spun) or (
-                self._may_read_as_key(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
+            if " " in spun:
+                hit = spun in self._phrases_index() or self._reads_as_phrase(spun)
+            else:
+                hit = self._has(spun) or any(self._has(key) for key, _, _ in self._analyse(spun))
             self._keys[spun] = hit
         return hit
 
@@ -397,24 +401,18 @@ class Lexicon:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _may_read_as_key(self, spun: str) -> bool:
-        """False when no reading of `spun` (_analyse) can be a stored key, found without its tags.
+    def _reads_as_phrase(self, spun: str) -> bool:
+        """Whether a reading of the phrase `spun` other than itself (_analyse) is a stored key.
 
-        A phrase's readings change its first or its last word to a lemma of it, so each is one of these strings.
+        _analyse reads a phrase's first word as a verb's lemma and its last as another part of speech's.
         """
-        if " " not in spun:
-            return True
         phrases = self._phrases_index()
+        ends = self._phrase_ends()
         i, j = spun.index(" "), spun.rindex(" ")
         rest, stem = spun[i:], spun[: j + 1]
-        # A lemma is one word: a phrase read off `spun` ends in `rest` or starts with `stem`, as some stored key does.
-        ends = self._phrase_ends()
-        first, last = rest in ends, stem in ends
-        if not (first or last):
-            return False
-        lemmas = self._morph().lemmas
-        return (first and any(lemma + rest in phrases for found in lemmas(spun[:i]).values() for lemma in found)) or (
-            last and any(stem + lemma in phrases for found in lemmas(spun[j + 1 :]).values() for lemma in found))
+        lemmas_as = self._morph().lemmas_as
+        return (rest in ends and any(lemma + rest in phrases for lemma in lemmas_as(spun[:i], _HEAD_UPOS))) or (
+            stem in ends and any(stem + lemma in phrases for lemma in lemmas_as(spun[j + 1 :], _TAIL_UPOS)))
 
     def _phrase_ends(self) -> dict[str, None]:
         """Each stored phrase from its first space on, and up to and including its last space."""
