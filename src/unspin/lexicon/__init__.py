@@ -157,7 +157,7 @@ class Lexicon:
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
         self._stored_limits: frozenset[int] | None = None
         self._stored_forms: tuple[str, ...] = ()
-        self._stored_zipfs: list[float] = []
+        self._stored_zipfs: tuple[float, ...] = ()
 
     @classmethod
     def default(cls) -> Lexicon:
@@ -344,7 +344,7 @@ class Lexicon:
             if not forms:
                 blob, zblob = self._db.execute("SELECT words, zipf FROM ranked_forms").fetchone()
                 forms = self._stored_forms = tuple(zlib.decompress(blob).decode("utf-8").split("\n"))
-                zipfs = self._stored_zipfs = np.frombuffer(zlib.decompress(zblob), dtype="<f8").tolist()
+                zipfs = self._stored_zipfs = tuple(np.frombuffer(zlib.decompress(zblob), dtype="<f8").tolist())
             data = zlib.decompress(row[0]) if row[0] else b""
         except (sqlite3.DatabaseError, zlib.error, TypeError, UnicodeDecodeError) as exc:
             detail = f"stored answers unreadable ({exc})"
