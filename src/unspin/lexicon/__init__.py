@@ -17,7 +17,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +107,8 @@ _COS_OF = tuple((k - 256 if k > 127 else k) / 127.0 for k in range(256))
 
 def ranked_stamp() -> str:
     """What stored `ranked` answers depend on besides the lexicon: their format, the morphology and frequency data."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         parts = [f"lemminflect {version('lemminflect')}", f"wordfreq {version('wordfreq')}"]
     except PackageNotFoundError:
