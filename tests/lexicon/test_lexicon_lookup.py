@@ -118,6 +118,16 @@ def test_stored_answers_are_the_computed_ones(lex: Lexicon, limit: int) -> None:
     assert lex._stored("qzxvblorp", limit) is None
 
 
+@pytest.mark.parametrize("limit", [12, 40])
+def test_stored_answers_match_across_the_word_list(limit: int) -> None:
+    # Every 500th stored word: a change to ranking, inflection or frequencies must come with re-stored lists.
+    lex = Lexicon.default()
+    keys = [k for (k,) in lex._db.execute("SELECT key FROM ranked WHERE lim = ? ORDER BY key", (limit,))][::500]
+    assert len(keys) > 150
+    for word in keys:
+        assert repr(lex._stored(word, limit)) == repr(lex._compute_ranked(word, Source(0), limit, limit)), word
+
+
 def test_stored_answers_need_the_same_packages(tmp_path) -> None:
     import shutil
 
