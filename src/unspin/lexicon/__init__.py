@@ -99,7 +99,7 @@ CACHE_LIMIT = 100_000  # memoised lookups per instance before the memo tables ar
 # `ranked` answers stored at build time (`store_ranked`): the table `ranked` holds, per one-word key and limit,
 # the answer's originals (ids into the `ranked_forms` list, which holds each original's zipf value too), source
 # bits, rank bytes and cosine bytes, as zlib-compressed columns. They stand for the computed answers only
-# while the code and the packages they were computed with are the same (RANKED_STAMP, checked at open).
+# while the code and the packages they were computed with are the same (`ranked_stamp`, checked on first use).
 RANKED_FORMAT = 2
 _RANK_OF = tuple(k / 255.0 for k in range(256))
 _COS_OF = tuple((k - 256 if k > 127 else k) / 127.0 for k in range(256))
