@@ -13,6 +13,7 @@ import logging
 import re
 import sqlite3
 import subprocess
+import sys
 import time
 import zlib
 from collections import defaultdict
@@ -299,6 +300,8 @@ def main() -> None:
     else:
         log.warning("no vectors at %s: building without embeddings", args.vectors)
     write(b, args.out, args.max_per_key, meta)
+    # The decoder's candidate lists of frequent words, stored in the file (scripts/store_ranked.py).
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "store_ranked.py"), "--lexicon", str(args.out)], check=True)
 
 
 if __name__ == "__main__":

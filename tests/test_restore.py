@@ -219,3 +219,9 @@ def test_a_form_written_for_several_inflections_is_undone_occurrence_by_occurren
     eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table], params=eng.params)
     (d,) = [d for d in eng.decoder.analyse(text).types if d.key == "take"]
     assert d.forms == () and d.per_occurrence == ()
+
+
+def test_a_word_lemminflect_strips_to_nothing_is_restored_without_error(engine):
+    # lemminflect's verb rules give "rina" the lemma "", whose inflection rules then failed with an IndexError.
+    result = engine.restore("Rina said the house was big.")
+    assert result.text.startswith("Rina said")

@@ -99,3 +99,67 @@ def test_load_is_fast() -> None:
     lex = Lexicon.default()
     assert lex.meta["format_version"]
     assert time.process_time() - t < 1.0
+
+
+# Frequent words, their inflections, function words, a word without candidates and one lemminflect strips to "".
+STORED_SAMPLE = ("house", "houses", "running", "ran", "utilized", "marketplace", "nonetheless", "the", "of",
+                 "capturing", "arrived", "happiest", "quickly", "zebra", "rina")
+
+
+@pytest.mark.parametrize("limit", [12, 40])
+def test_stored_answers_are_the_computed_ones(lex: Lexicon, limit: int) -> None:
+    # The shipped lexicon stores the decoder's lists of frequent words; each must be what ranking gives.
+    assert limit in lex._limits_stored()
+    for word in STORED_SAMPLE:
+        stored = lex._stored(word, limit)
+        assert stored is not None, word
+        assert repr(stored) == repr(lex._compute_ranked(word, Source(0), limit, limit)), word
+        assert lex.ranked(word, Source(0), limit, top=limit) == stored
+    assert lex._stored("qzxvblorp", limit) is None
+
+
+@pytest.mark.parametrize("limit", [12, 40])
+def test_stored_answers_match_across_the_word_list(limit: int) -> None:
+    # Every 500th stored word: a change to ranking, inflection or frequencies must come with re-stored lists.
+    lex = Lexicon.default()
+    keys = [k for (k,) in lex._db.execute("SELECT key FROM ranked WHERE lim = ? ORDER BY key", (limit,))][::500]
+    assert len(keys) > 150
+    for word in keys:
+        assert repr(lex._stored(word, limit)) == repr(lex._compute_ranked(word, Source(0), limit, limit)), word
+
+
+def test_stored_answers_need_the_same_packages(tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "lexicon.sqlite"
+    shutil.copyfile(Lexicon.default().path, copy)
+    db = sqlite3.connect(copy)
+    with db:
+        db.execute("UPDATE meta SET value = 'format 1; lemminflect 0; wordfreq 0' WHERE key = 'ranked_stamp'")
+    db.close()
+    other = Lexicon(copy)
+    assert other._limits_stored() == frozenset()
+    assert other.ranked("house", Source(0), 12, top=12) == Lexicon.default().ranked("house", Source(0), 12, top=12)
+
+
+def test_store_ranked_writes_what_ranked_computes(tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "lexicon.sqlite"
+    shutil.copyfile(Lexicon.default().path, copy)
+    built = Lexicon(copy)
+    assert built.store_ranked(copy, ["houses", "make use of", "zebra"], [7]) == 2  # phrases are not stored
+    reread = Lexicon(copy)
+    assert reread._limits_stored() == frozenset({7})
+    assert reread._stored("make use of", 7) is None
+    for word in ("houses", "zebra"):
+        assert repr(reread._stored(word, 7)) == repr(reread._compute_ranked(word, Source(0), 7, 7))
+
+
+@pytest.mark.parametrize("spun", ["making use of", "took part in", "points of view", "glorbing of the", "rina of",
+                                  "bread and butters", "in order to", "the of"])
+def test_phrase_key_is_a_stored_reading(spun: str) -> None:
+    # is_key answers for a phrase without reading every part of speech: the same as testing each reading.
+    lex = Lexicon.default()
+    readings = any(" " in key and key in lex._phrases_index() for key, _, _ in lex._analyse(spun))
+    assert lex.is_key(spun) == readings

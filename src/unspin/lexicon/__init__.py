@@ -14,7 +14,7 @@ import os
 import sqlite3
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,6 +43,8 @@ _UPOS = {"NOUN": 1, "PROPN": 1, "VERB": 2, "AUX": 2, "ADJ": 3, "ADV": 4}
 _POS_UPOS = {0: "VERB", 1: "NOUN", 2: "VERB", 3: "ADJ", 4: "ADV"}
 # Multiword lemmas inflect their head: verbs the first word ("make use of"), nouns the last.
 _HEAD_FIRST = {2}
+_HEAD_UPOS = tuple(u for u, code in _UPOS.items() if code in _HEAD_FIRST)
+_TAIL_UPOS = tuple(u for u, code in _UPOS.items() if code not in _HEAD_FIRST)
 
 
 class Source(enum.IntFlag):
@@ -94,6 +96,25 @@ def score(sources: int, rank: float, similarity: float, zipf: float, extra_words
 
 CACHE_LIMIT = 100_000  # memoised lookups per instance before the memo tables are emptied
 
+# `ranked` answers stored at build time (`store_ranked`): the table `ranked` holds, per one-word key and limit,
+# the answer's originals (ids into the `ranked_forms` list, which holds each original's zipf value too), source
+# bits, rank bytes and cosine bytes, as zlib-compressed columns. They stand for the computed answers only
+# while the code and the packages they were computed with are the same (`ranked_stamp`, checked on first use).
+RANKED_FORMAT = 2
+_RANK_OF = tuple(k / 255.0 for k in range(256))
+_COS_OF = tuple((k - 256 if k > 127 else k) / 127.0 for k in range(256))
+
+
+def ranked_stamp() -> str:
+    """What stored `ranked` answers depend on besides the lexicon: their format, the morphology and frequency data."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        parts = [f"lemminflect {version('lemminflect')}", f"wordfreq {version('wordfreq')}"]
+    except PackageNotFoundError:
+        return ""
+    return f"format {RANKED_FORMAT}; " + "; ".join(parts)
+
 
 class Lexicon:
     """A compiled reverse thesaurus, opened read-only; candidate lists are cached per instance."""
@@ -132,8 +153,12 @@ class Lexicon:
         # n-gram it meets, and most are rejected without a query.
         self._phrases: dict[str, None] | None = None
         self._middles: dict[str, None] | None = None
+        self._ends: dict[str, None] | None = None
         self._analyses: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
         self._infl: dict[tuple[str, int, tuple[str, ...]], tuple[str, ...]] = {}
+        self._stored_limits: frozenset[int] | None = None
+        self._stored_forms: tuple[str, ...] = ()
+        self._stored_zipfs: tuple[float, ...] = ()
 
     @classmethod
     def default(cls) -> Lexicon:
@@ -171,8 +196,10 @@ class Lexicon:
                 self._keys.clear()
                 self._analyses.clear()
             # The surface form is the first reading (_analyse); the others need its lemmas, and rarely match.
-            hit = self._has(spun) or (
-                self._may_read_as_key(spun) and any(self._has(key) for key, _, _ in self._analyse(spun)))
+            if " " in spun:
+                hit = spun in self._phrases_index() or self._reads_as_phrase(spun)
+            else:
+                hit = self._has(spun) or any(self._has(key) for key, _, _ in self._analyse(spun))
             self._keys[spun] = hit
         return hit
 
@@ -213,6 +240,22 @@ class Lexicon:
         cached = self._cache.get(ck)
         if cached is not None:
             return cached
+        out = None
+        if top == limit and not exclude and " " not in spun and limit in self._limits_stored():
+            out = self._stored(spun, limit)
+        if out is None:
+            out = self._compute_ranked(spun, exclude, limit, top)
+        if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
+            self._cache.clear()
+            self._recs.clear()
+            self._analyses.clear()
+            self._infl.clear()
+        self._cache[ck] = out
+        return out
+
+    def _compute_ranked(
+        self, spun: str, exclude: Source | int, limit: int | None, top: int | None
+    ) -> tuple[tuple[str, int, float, float, float], ...]:
         keep_bits = ~int(exclude) & 0xFF
         morph = self._morph()
         words = self._vocab()
@@ -282,30 +325,105 @@ class Lexicon:
             scored.sort()
         else:  # no two are equal (the originals differ): the first `top` of the sorted list
             scored = heapq.nsmallest(top, scored)
-        out = tuple([(o, b, r, s, z) for _, o, b, r, s, z in scored])
-        if len(self._cache) >= CACHE_LIMIT:  # a corpus run meets endless rare words: keep memory bounded
-            self._cache.clear()
-            self._recs.clear()
-            self._analyses.clear()
-            self._infl.clear()
-        self._cache[ck] = out
-        return out
+        return tuple([(o, b, r, s, z) for _, o, b, r, s, z in scored])
+
+    def _limits_stored(self) -> frozenset[int]:
+        """The limits `ranked` answers are stored for (none when they were made with other packages)."""
+        if self._stored_limits is None:
+            spec = self.meta.get("ranked_limits", "")
+            ok = spec and self.meta.get("ranked_stamp") == ranked_stamp()
+            self._stored_limits = frozenset(int(x) for x in spec.split(",")) if ok else frozenset()
+        return self._stored_limits
+
+    def _stored(self, spun: str, limit: int) -> tuple[tuple[str, int, float, float, float], ...] | None:
+        """`ranked(spun, limit=limit, top=limit)` as stored at build time, None when `spun` was not stored."""
+        try:
+            row = self._db.execute("SELECT data FROM ranked WHERE key = ? AND lim = ?", (spun, limit)).fetchone()
+            if row is None:
+                return None
+            forms, zipfs = self._stored_forms, self._stored_zipfs
+            if not forms:
+                blob, zblob = self._db.execute("SELECT words, zipf FROM ranked_forms").fetchone()
+                forms = self._stored_forms = tuple(zlib.decompress(blob).decode("utf-8").split("\n"))
+                zipfs = self._stored_zipfs = tuple(np.frombuffer(zlib.decompress(zblob), dtype="<f8").tolist())
+            data = zlib.decompress(row[0]) if row[0] else b""
+        except (sqlite3.DatabaseError, zlib.error, TypeError, UnicodeDecodeError) as exc:
+            detail = f"stored answers unreadable ({exc})"
+            raise UnspinError(E.BAD_LEXICON.format(path=self.path, detail=detail)) from exc
+        n = len(data) // 7
+        ids = struct.unpack(f"<{n}I", data[: 4 * n])
+        return tuple(zip([forms[i] for i in ids], data[4 * n : 5 * n], map(_RANK_OF.__getitem__, data[5 * n : 6 * n]),
+                         map(_COS_OF.__getitem__, data[6 * n :]), [zipfs[i] for i in ids], strict=True))
+
+    def store_ranked(self, path: str | os.PathLike[str], keys: Iterable[str], limits: Iterable[int]) -> int:
+        """Write `ranked(key, limit=l, top=l)` of each one-word key and limit into the lexicon file at `path`.
+
+        `path` is this lexicon's file (opened read-only here) or a copy of it; returns the number of answers stored.
+        """
+        limits = sorted(set(limits))
+        ids: dict[str, int] = {}
+        zipfs: list[float] = []
+        rows = []
+        for key in dict.fromkeys(keys):
+            if " " in key or not key:
+                continue
+            for lim in limits:
+                got = self._compute_ranked(key, NO_SOURCE, lim, lim)
+                rank_b = [round(r * 255.0) for _, _, r, _, _ in got]
+                cos_b = [round(c * 127.0) for _, _, _, c, _ in got]
+                if [_RANK_OF[b] for b in rank_b] != [r for _, _, r, _, _ in got] or \
+                        [_COS_OF[b & 255] for b in cos_b] != [c for _, _, _, c, _ in got]:
+                    raise ValueError(f"{key!r}: a rank or cosine is not a stored byte")
+                for o, _, _, _, z in got:
+                    if o not in ids:
+                        ids[o] = len(ids)
+                        zipfs.append(z)
+                idx = [ids[o] for o, _, _, _, _ in got]
+                data = (struct.pack(f"<{len(got)}I", *idx) + bytes([b for _, b, _, _, _ in got]) + bytes(rank_b)
+                        + bytes([b & 255 for b in cos_b]))
+                rows.append((key, lim, zlib.compress(data, 9) if data else b""))
+            if self.memo_size() >= CACHE_LIMIT:
+                self.clear_memo()
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("DROP TABLE IF EXISTS ranked")
+            db.execute("DROP TABLE IF EXISTS ranked_forms")
+            db.execute("CREATE TABLE ranked (key TEXT, lim INTEGER, data BLOB, PRIMARY KEY (key, lim)) WITHOUT ROWID")
+            db.execute("CREATE TABLE ranked_forms (words BLOB, zipf BLOB)")
+            db.executemany("INSERT INTO ranked VALUES (?, ?, ?)", rows)
+            db.execute("INSERT INTO ranked_forms VALUES (?, ?)", (zlib.compress("\n".join(ids).encode("utf-8"), 9),
+                                                                  zlib.compress(np.array(zipfs, "<f8").tobytes(), 9)))
+            meta = {"ranked_limits": ",".join(map(str, limits)), "ranked_stamp": ranked_stamp(),
+                    "ranked_keys": str(len(rows) // max(len(limits), 1))}
+            db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta.items())
+        db.execute("VACUUM")
+        db.close()
+        return len(rows)
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _may_read_as_key(self, spun: str) -> bool:
-        """False when no reading of `spun` (_analyse) can be a stored key, found without its tags.
+    def _reads_as_phrase(self, spun: str) -> bool:
+        """Whether a reading of the phrase `spun` other than itself (_analyse) is a stored key.
 
-        A phrase's readings change its first or its last word to a lemma of it, so each is one of these strings.
+        _analyse reads a phrase's first word as a verb's lemma and its last as another part of speech's.
         """
-        if " " not in spun:
-            return True
         phrases = self._phrases_index()
+        ends = self._phrase_ends()
         i, j = spun.index(" "), spun.rindex(" ")
-        lemmas = self._morph().lemmas
         rest, stem = spun[i:], spun[: j + 1]
-        return any(lemma + rest in phrases for found in lemmas(spun[:i]).values() for lemma in found) or any(
-            stem + lemma in phrases for found in lemmas(spun[j + 1 :]).values() for lemma in found)
+        lemmas_as = self._morph().lemmas_as
+        return (rest in ends and any(lemma + rest in phrases for lemma in lemmas_as(spun[:i], _HEAD_UPOS))) or (
+            stem in ends and any(stem + lemma in phrases for lemma in lemmas_as(spun[j + 1 :], _TAIL_UPOS)))
+
+    def _phrase_ends(self) -> dict[str, None]:
+        """Each stored phrase from its first space on, and up to and including its last space."""
+        if self._ends is None:
+            ends: dict[str, None] = {}
+            for phrase in self._phrases_index():
+                ends[phrase[phrase.find(" ") :]] = None
+                ends[phrase[: phrase.rfind(" ") + 1]] = None
+            self._ends = ends
+        return self._ends
 
     def _has(self, key: str) -> bool:
         if " " in key:

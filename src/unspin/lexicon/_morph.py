@@ -38,15 +38,17 @@ class Morph:
         self._lemma_dict: dict[str, Any] = lem._getLemmaDict()
         self._lemma_overrides: dict[str, Any] = lem._getOverridesDict()
         self._lem: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._lem_as: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         self._freqs: dict[str, float] | None = None
         self._zipfs: dict[str, float] = {}
 
     def memo_size(self) -> int:
-        return len(self._lem) + len(self._tables) + len(self._zipfs)
+        return len(self._lem) + len(self._lem_as) + len(self._tables) + len(self._zipfs)
 
     def clear_memo(self) -> None:
         self._lem.clear()
+        self._lem_as.clear()
         self._tables.clear()
         self._zipfs.clear()
 
@@ -59,10 +61,30 @@ class Morph:
             got = self.dict_lemmas(word)
             if not got and word.isalpha() and len(word) > 3:
                 for upos in ("NOUN", "VERB"):
-                    oov = self._lemmas_oov(word, upos)
-                    if oov and oov.get(upos, (word,)) != (word,):
-                        got[upos] = tuple(oov[upos])
+                    # lemminflect's rules can strip a word to nothing ("rina" as a verb): no lemma, not a crash.
+                    oov = tuple(x for x in self._lemmas_oov(word, upos).get(upos, (word,)) if x)
+                    if oov and oov != (word,):
+                        got[upos] = oov
             self._lem[word] = got
+        return got
+
+    def lemmas_as(self, word: str, upos: tuple[str, ...]) -> tuple[str, ...]:
+        """The lemmas `lemmas(word)` gives under the parts of speech `upos`, guessing by rule only for those."""
+        k = (word, upos)
+        got = self._lem_as.get(k)
+        if got is None:
+            if len(self._lem_as) >= MEMO_LIMIT:
+                self._lem_as.clear()
+            known = self._lem.get(word)
+            if known is None:
+                known = self.dict_lemmas(word)
+                if not known and word.isalpha() and len(word) > 3:
+                    for u in ("NOUN", "VERB"):  # as `lemmas` does, for the wanted parts of speech alone
+                        if u in upos:
+                            oov = tuple(x for x in self._lemmas_oov(word, u).get(u, (word,)) if x)
+                            if oov and oov != (word,):
+                                known[u] = oov
+            got = self._lem_as[k] = tuple(lemma for u, found in known.items() if u in upos for lemma in found)
         return got
 
     def dict_lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
