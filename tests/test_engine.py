@@ -32,22 +32,29 @@ def test_a_table_from_learn_has_its_own_gate(engine):
     import dataclasses
 
     from unspin import Engine, learn_pairs
-    from unspin.learn import ChannelTable
+    from unspin.learn import ChannelTable, learn_phrases
 
     table = learn_pairs([("The metropolis council met.", "The city council met.")] * 3)
-    assert engine.params.tabled_min_score is not None
+    phrases = learn_phrases([("metropolis council", "city council")])
+    assert engine.params.tabled_min_score is not None and engine.params.aligned_min_score is not None
     assert engine.params.tabled_min_score > engine.params.restore_min_score
+    # A table from document pairs decides its types at a lower margin, so its gate is higher.
+    assert engine.params.aligned_min_score > engine.params.tabled_min_score
     res = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table], params=engine.params).restore(SPUN)
-    assert res.changes and res.spin_score >= engine.params.tabled_min_score
-    for gate, tables in ((res.spin_score + 1e-6, [table]), (res.spin_score - 1e-6, [table])):
-        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=tables,
-                     params=dataclasses.replace(engine.params, tabled_min_score=gate))
-        out = eng.restore(SPUN)
-        assert (out.changes == []) == (gate > res.spin_score)
+    assert res.changes and res.spin_score >= engine.params.aligned_min_score
+    for tables, field in (([table], "aligned_min_score"), ([phrases], "tabled_min_score")):
+        # Each kind of table answers to its own gate only.
+        other = "tabled_min_score" if field == "aligned_min_score" else "aligned_min_score"
+        score = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=tables,
+                       params=dataclasses.replace(engine.params, **{field: 0.0})).restore(SPUN).spin_score
+        for gate in (score + 1e-6, score - 1e-6):
+            eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=tables,
+                         params=dataclasses.replace(engine.params, **{field: gate, other: 0.0}))
+            assert (eng.restore(SPUN).changes == []) == (gate > score)
     # An adapted table (estimated from the corpus it restores) keeps the zero-shot gate.
     adapted = ChannelTable(dict(table.entries), name="adapted")
     eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[adapted],
-                 params=dataclasses.replace(engine.params, tabled_min_score=2.0))
+                 params=dataclasses.replace(engine.params, tabled_min_score=2.0, aligned_min_score=2.0))
     assert eng.restore(SPUN).changes
 
 

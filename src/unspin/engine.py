@@ -75,6 +75,8 @@ class Engine:
                                names=self.names)
         learned = any(c.kind in ("aligned", "phrases") for c in self.channels)
         tabled = self.params.tabled_min_score
+        if any(c.kind == "aligned" for c in self.channels) and self.params.aligned_min_score is not None:
+            tabled = self.params.aligned_min_score
         self.min_score = tabled if learned and tabled is not None else self.params.restore_min_score
 
     def trim_memo(self, max_entries: int) -> bool:
