@@ -210,3 +210,31 @@ def test_a_missing_word_of_another_inflection_is_proposed(loso_engine):
     ad = Adapter(loso_engine)
     ad.evidence(docs)
     assert "said" in [o.original for o in ad._extra.get("lingual", [])]  # proposed by the corpus, not a thesaurus
+
+
+def test_a_small_confident_claim_does_not_explain_away_a_large_form(loso_engine):
+    """"lingual" stands for "said" 600 times: a phrase seen 9 times that claims "said" leaves it missing for it."""
+    from collections import Counter
+
+    import numpy as np
+
+    from unspin.adapt import OPTION_FEATURES, TypeEvidence
+
+    miss = OPTION_FEATURES.index("missing")
+    ad = Adapter(loso_engine)
+    ad._unigrams = Counter({"lingual": 600, "remarked": 200, "the": 6000})
+    ad._n_words = 100_000
+
+    def typ(key, n, p):
+        rows = np.zeros((1, len(OPTION_FEATURES)))
+        rows[0, miss] = ad._anomaly("said")
+        return TypeEvidence(key, [(0, k, k + 1) for k in range(n)], ["said"], rows, posterior=np.array([1 - p, 0, p]))
+
+    big, small = typ("lingual", 600, 0.3), typ("shed light on", 9, 0.6)
+    ad._explain_away([big, small])
+    assert ad._anomaly("said") < -3.0
+    assert big.option_rows[0, miss] == ad._anomaly("said")  # 0.6 x 9 claimed elsewhere: less than its own 0.3 x 600
+    small, strong = typ("shed light on", 9, 0.6), typ("remarked", 200, 0.9)
+    ad._explain_away([small, strong])
+    assert small.option_rows[0, miss] > ad._anomaly("said") + 2.0  # "remarked" accounts for the missing "said"
+    assert strong.option_rows[0, miss] == ad._anomaly("said")
