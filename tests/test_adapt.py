@@ -238,3 +238,23 @@ def test_a_small_confident_claim_does_not_explain_away_a_large_form(loso_engine)
     ad._explain_away([small, strong])
     assert small.option_rows[0, miss] > ad._anomaly("said") + 2.0  # "remarked" accounts for the missing "said"
     assert strong.option_rows[0, miss] == ad._anomaly("said")
+
+
+def test_an_over_represented_form_spread_over_every_document_is_less_likely_kept(loso_engine):
+    """A spinner's "commented" is in every story; a topical word as frequent clusters in a few documents."""
+    import numpy as np
+
+    from unspin.adapt import KEEP_FEATURES, TypeEvidence
+
+    ad = Adapter(loso_engine)
+    ad._n_docs = 200
+    spread = TypeEvidence("commented", [(n, 5, 6) for n in range(200)] * 3)
+    bursty = TypeEvidence("goalkeeper", [(n % 10, 5 + n, 6 + n) for n in range(600)])
+    assert ad._spread(spread) > 0.9 and ad._spread(bursty) < 0.1
+    w = np.asarray(ad.params.keep_w)
+    assert len(w) == len(KEEP_FEATURES)
+
+    def keep_logit(s: float) -> float:
+        return float(w @ np.array([6.0, 3.9 / 8.0, np.log1p(600), 0.0, s, 6.0 * s]))
+
+    assert keep_logit(ad._spread(spread)) < keep_logit(ad._spread(bursty)) - 2.0
