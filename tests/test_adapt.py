@@ -210,3 +210,51 @@ def test_a_missing_word_of_another_inflection_is_proposed(loso_engine):
     ad = Adapter(loso_engine)
     ad.evidence(docs)
     assert "said" in [o.original for o in ad._extra.get("lingual", [])]  # proposed by the corpus, not a thesaurus
+
+
+def test_a_small_confident_claim_does_not_explain_away_a_large_form(loso_engine):
+    """"lingual" stands for "said" 600 times: a phrase seen 9 times that claims "said" leaves it missing for it."""
+    from collections import Counter
+
+    import numpy as np
+
+    from unspin.adapt import OPTION_FEATURES, TypeEvidence
+
+    miss = OPTION_FEATURES.index("missing")
+    ad = Adapter(loso_engine)
+    ad._unigrams = Counter({"lingual": 600, "remarked": 200, "the": 6000})
+    ad._n_words = 100_000
+
+    def typ(key, n, p):
+        rows = np.zeros((1, len(OPTION_FEATURES)))
+        rows[0, miss] = ad._anomaly("said")
+        return TypeEvidence(key, [(0, k, k + 1) for k in range(n)], ["said"], rows, posterior=np.array([1 - p, 0, p]))
+
+    big, small = typ("lingual", 600, 0.3), typ("shed light on", 9, 0.6)
+    ad._explain_away([big, small])
+    assert ad._anomaly("said") < -3.0
+    assert big.option_rows[0, miss] == ad._anomaly("said")  # 0.6 x 9 claimed elsewhere: less than its own 0.3 x 600
+    small, strong = typ("shed light on", 9, 0.6), typ("remarked", 200, 0.9)
+    ad._explain_away([small, strong])
+    assert small.option_rows[0, miss] > ad._anomaly("said") + 2.0  # "remarked" accounts for the missing "said"
+    assert strong.option_rows[0, miss] == ad._anomaly("said")
+
+
+def test_an_over_represented_form_spread_over_every_document_is_less_likely_kept(loso_engine):
+    """A spinner's "commented" is in every story; a topical word as frequent clusters in a few documents."""
+    import numpy as np
+
+    from unspin.adapt import KEEP_FEATURES, TypeEvidence
+
+    ad = Adapter(loso_engine)
+    ad._n_docs = 200
+    spread = TypeEvidence("commented", [(n, 5, 6) for n in range(200)] * 3)
+    bursty = TypeEvidence("goalkeeper", [(n % 10, 5 + n, 6 + n) for n in range(600)])
+    assert ad._spread(spread) > 0.9 and ad._spread(bursty) < 0.1
+    w = np.asarray(ad.params.keep_w)
+    assert len(w) == len(KEEP_FEATURES)
+
+    def keep_logit(s: float) -> float:
+        return float(w @ np.array([6.0, 3.9 / 8.0, np.log1p(600), 0.0, s, 6.0 * s]))
+
+    assert keep_logit(ad._spread(spread)) < keep_logit(ad._spread(bursty)) - 2.0

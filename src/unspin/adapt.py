@@ -75,8 +75,10 @@ OPTION_FEATURES = (
     "pair",  # min(how over-represented the type is, how missing o is), at least 0: both sides of one rewrite
     "bias",
 )
-KEEP_FEATURES = ("over", "zipf", "log_count", "oov")
-OTHER_FEATURES = ("over", "log_count", "bias")
+# spread: documents holding the type against those a Poisson spread of its count would reach (a spinner's form
+# is spread like its original, "commented" in every news story; a topical word clusters in a few documents).
+KEEP_FEATURES = ("over", "zipf", "log_count", "oov", "spread", "over_spread")
+OTHER_FEATURES = ("over", "log_count", "bias", "over_spread")
 MAX_OCCURRENCES = 32  # occurrences of one type scored per round; more add little evidence and cost LM calls
 MISSING_VOCAB = 30_000  # the most frequent English words: the ones whose absence from a corpus is noticed
 CORPUS_CANDIDATES = 3  # missing words proposed per over-represented type
@@ -97,8 +99,8 @@ class AdaptParams:
     option_w: list[float] = field(default_factory=lambda: [
         0.6, 0.8, 1.0, 0.3, 0.2, 0.5, -0.6, 0.3, 0.5, 0.5, -0.5, -2.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0,
         0.0, 0.0, -4.0])
-    keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0])
-    other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0])
+    keep_w: list[float] = field(default_factory=lambda: [-0.8, 1.0, 0.3, 0.0, 0.0, 0.0])
+    other_w: list[float] = field(default_factory=lambda: [0.5, 0.0, -3.0, 0.0])
     min_prob: float = MIN_PROB
     fitted_on: str = "hand-set starting point (not fitted)"
 
@@ -198,6 +200,7 @@ class Adapter:
         self._unigrams: Counter[str] = Counter()
         self._phrases: Counter[str] = Counter()
         self._n_words = 1
+        self._n_docs = 1
         self._extra: dict[str, list[Option]] = {}
         self._marks: dict[int, set[int]] = {}
 
@@ -246,6 +249,7 @@ class Adapter:
             for key, where in self.decoder.spans(d.text, d.tokens, d.forms).items():
                 occ[key].extend((n, i, j) for i, j in where)
         self._n_words = max(1, sum(self._unigrams.values()))
+        self._n_docs = max(1, len(docs))
         types = []
         self._extra = {}
         if self.corpus_candidates:
@@ -478,19 +482,21 @@ class Adapter:
         """A missing word explains one spun form: count the occurrences other forms confidently claim as its own.
 
         A spinner's dictionary is a function, so an original that went missing because it became "state of war"
-        is no evidence that "conflict" stood for it too.
+        is no evidence that "conflict" stood for it too. Only claims larger than the type's own (posterior times
+        occurrences) count: a form seen 600 times that reads as "said" everywhere keeps the missing "said" even
+        when a phrase seen 9 times claims it more confidently.
         """
         f = {name: i for i, name in enumerate(OPTION_FEATURES)}
-        claims: dict[str, float] = defaultdict(float)
+        claims: dict[str, list[float]] = defaultdict(list)
         for t in types:
             for k, o in enumerate(t.options):
                 p = float(t.posterior[k + 2])
                 if p >= 0.5:
-                    claims[o] += p * t.count
+                    claims[o].append(p * t.count)
         for t in types:
             for k, o in enumerate(t.options):
-                p = float(t.posterior[k + 2])
-                other = claims.get(o, 0.0) - (p * t.count if p >= 0.5 else 0.0)
+                own = float(t.posterior[k + 2]) * t.count
+                other = sum(m for m in claims.get(o, ()) if m > own)
                 if other < 0.5:
                     continue
                 inside = t.key if " " in t.key and o in t.key.split() else ""
@@ -607,9 +613,17 @@ class Adapter:
             r[f["missing_pos"]] = r[f["missing"]] * r[f["pos_share"]]
             r[f["pair"]] = max(0.0, min(over, -r[f["missing"]]))
             r[f["bias"]] = 1.0
-        keep = np.array([over, zs / 8.0, math.log1p(t.count), float(not self.decoder._in_lm(t.key))])
-        other = np.array([over, math.log1p(t.count), 1.0])
+        spread = self._spread(t)
+        keep = np.array([over, zs / 8.0, math.log1p(t.count), float(not self.decoder._in_lm(t.key)), spread,
+                         over * spread])
+        other = np.array([over, math.log1p(t.count), 1.0, over * spread])
         return rows, keep, other
+
+    def _spread(self, t: TypeEvidence) -> float:
+        """Documents holding the type / documents a Poisson spread of its occurrences would reach, at most 1."""
+        n = self._n_docs
+        expected = n * (1.0 - math.exp(-t.count / n))
+        return min(1.0, len({d for d, _, _ in t.occurrences}) / max(expected, 1e-9))
 
     # -- hard EM: re-read the corpus with the confident rewrites applied ---------------------------------
     def _reread(self, docs: list[_Doc], types: list[TypeEvidence]) -> bool:
