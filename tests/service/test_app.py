@@ -243,7 +243,7 @@ def test_in_process_app_keeps_the_event_loop_responsive(engine):
             if srv.started:
                 break
             time.sleep(0.1)
-        big = random_text(3_000, seed=2)
+        big = random_text(20_000, seed=2)  # long enough to outlast the first health checks on a fast machine
         result: dict = {}
 
         def slow():
@@ -251,7 +251,7 @@ def test_in_process_app_keeps_the_event_loop_responsive(engine):
 
         worker = threading.Thread(target=slow)
         worker.start()
-        time.sleep(0.3)
+        time.sleep(0.05)
         waits = []
         while worker.is_alive() and len(waits) < 20:
             t0 = time.perf_counter()
