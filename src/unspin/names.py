@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -36,7 +35,6 @@ class Names:
     def default(cls) -> Names:
         return cls(Path(str(files("unspin") / "data" / "names.npy")))
 
-    @lru_cache(maxsize=65536)  # noqa: B019 - one Names per engine, bounded
     def count(self, name: str) -> int:
         """Times `name` (any case) was written as a name; 0 for names seen fewer times than the file keeps."""
         h = np.uint64(name_hash(name.lower()))
