@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,9 @@ OUT = ROOT / "src" / "unspin" / "data" / "names.npy"
 MIN_COUNT = 3
 
 
-def count_names(texts: object) -> Counter[str]:
+def count_names(texts: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for text in texts:  # type: ignore[attr-defined]
+    for text in texts:
         for para in text.split("\n"):
             toks = tokenize(para)
             for a, b in sentences(toks):

@@ -73,11 +73,15 @@ class Engine:
         self.decoder = Decoder(self.lexicon, self.lm, self.channels, self.params,
                                exclude_sources=int(exclude_sources), pool=pool, vectors=self.vectors,
                                names=self.names)
-        learned = any(c.kind in ("aligned", "phrases") for c in self.channels)
-        tabled = self.params.tabled_min_score
-        if any(c.kind == "aligned" for c in self.channels) and self.params.aligned_min_score is not None:
-            tabled = self.params.aligned_min_score
-        self.min_score = tabled if learned and tabled is not None else self.params.restore_min_score
+        # The restore gate: a table from `learn` raises clean documents' scores with its own entries.
+        kinds = {c.kind for c in self.channels}
+        p = self.params
+        if "aligned" in kinds and p.aligned_min_score is not None:
+            self.min_score = p.aligned_min_score
+        elif kinds & {"aligned", "phrases"} and p.tabled_min_score is not None:
+            self.min_score = p.tabled_min_score
+        else:
+            self.min_score = p.restore_min_score
 
     def trim_memo(self, max_entries: int) -> bool:
         """Empty the lexicon's and decoder's memo tables if together they hold over `max_entries` entries."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.text import Token, starts_sentence
+from .text import Token, starts_sentence
 
 # Lower-case words that may stand inside a name ("Bank of England", "Duke of York").
 CONNECTORS = frozenset({"of", "the", "and", "for", "de", "on", "in", "upon", "du", "von", "van", "der", "la", "le"})

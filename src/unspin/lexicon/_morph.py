@@ -58,13 +58,7 @@ class Morph:
         if got is None:
             if len(self._lem) >= MEMO_LIMIT:  # every new word of a long corpus run would stay otherwise
                 self._lem.clear()
-            got = self.dict_lemmas(word)
-            if not got and word.isalpha() and len(word) > 3:
-                for upos in ("NOUN", "VERB"):
-                    # lemminflect's rules can strip a word to nothing ("rina" as a verb): no lemma, not a crash.
-                    oov = tuple(x for x in self._lemmas_oov(word, upos).get(upos, (word,)) if x)
-                    if oov and oov != (word,):
-                        got[upos] = oov
+            got = self._with_guesses(word, ("NOUN", "VERB"))
             self._lem[word] = got
         return got
 
@@ -76,15 +70,20 @@ class Morph:
             if len(self._lem_as) >= MEMO_LIMIT:
                 self._lem_as.clear()
             known = self._lem.get(word)
-            if known is None:
-                known = self.dict_lemmas(word)
-                if not known and word.isalpha() and len(word) > 3:
-                    for u in ("NOUN", "VERB"):  # as `lemmas` does, for the wanted parts of speech alone
-                        if u in upos:
-                            oov = tuple(x for x in self._lemmas_oov(word, u).get(u, (word,)) if x)
-                            if oov and oov != (word,):
-                                known[u] = oov
+            if known is None:  # as `lemmas` does, guessing for the wanted parts of speech alone
+                known = self._with_guesses(word, tuple(u for u in ("NOUN", "VERB") if u in upos))
             got = self._lem_as[k] = tuple(lemma for u, found in known.items() if u in upos for lemma in found)
+        return got
+
+    def _with_guesses(self, word: str, guess: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """`dict_lemmas(word)`, or for a word its tables lack, lemminflect's rule-based lemmas under `guess`."""
+        got = self.dict_lemmas(word)
+        if not got and word.isalpha() and len(word) > 3:
+            for upos in guess:
+                # lemminflect's rules can strip a word to nothing ("rina" as a verb): no lemma, not a crash.
+                oov = tuple(x for x in self._lemmas_oov(word, upos).get(upos, (word,)) if x)
+                if oov and oov != (word,):
+                    got[upos] = oov
         return got
 
     def dict_lemmas(self, word: str) -> dict[str, tuple[str, ...]]:
