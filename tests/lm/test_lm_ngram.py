@@ -80,27 +80,3 @@ def test_truncated_binary_is_a_clear_error(tmp_path, lm):
     bad.write_bytes(lm.path.read_bytes()[:100_000])
     with pytest.raises(UnspinError, match="E006"):
         NgramLM(bad).contains("the")
-
-
-def test_read_model_scores_exactly_as_the_mapped_one(lm):
-    read = NgramLM.default(read=True)
-    assert read.read and not lm.read
-    sentences = ["the white house said on monday that the talks would go on", "so as to make use of it", "qwzxv the"]
-    for s in sentences:
-        assert read.score(s.split()) == lm.score(s.split())
-    # Word by word from the same states: the floats the decoder sums, bit for bit.
-    a, b, c, d = kenlm.State(), kenlm.State(), kenlm.State(), kenlm.State()
-    lm.model.NullContextWrite(a)
-    read.model.NullContextWrite(c)
-    for w in sentences[0].split():
-        assert lm.model.BaseScore(a, w, b) == read.model.BaseScore(c, w, d)
-        a, b, c, d = b, a, d, c
-
-
-def test_read_model_is_in_the_processes_own_memory_in_a_fresh_process():
-    code = (
-        "import re; from unspin.lm import NgramLM; m = NgramLM.default(read=True); m.score(['the']); "
-        "print(re.search(r'Anonymous:\\s+(\\d+)', open('/proc/self/smaps_rollup').read())[1])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert int(out.stdout) > 45_000  # kB: the 50 MB model read whole (mapped, it would be file pages)

@@ -298,12 +298,3 @@ def test_a_port_in_use_is_a_one_line_error(server):
     assert r.returncode == 2
     err = r.stderr.decode().strip()
     assert err.startswith("unspin: E028: cannot listen on 127.0.0.1:") and len(err.splitlines()) == 1
-
-
-def test_worker_engines_read_their_lm_into_memory():
-    from unspin import Engine
-    from unspin.service.pool import EngineSpec
-
-    engine, index = EngineSpec().build()
-    assert engine.lm.read and index is None
-    assert engine.restore(SENTENCE).text == Engine().restore(SENTENCE).text

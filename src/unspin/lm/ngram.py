@@ -33,23 +33,20 @@ class LanguageModel(Protocol):
 class NgramLM:
     """A KenLM model (binary or ARPA) over LM forms; log10 probabilities."""
 
-    def __init__(self, path: str | Path, read: bool = False) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise UnspinError(E.BAD_LM.format(path=self.path, detail="no such file"))
-        # read: the model is read into the process's own memory (KenLM's READ, which asks Linux for huge pages)
-        # instead of mapped from the file page by page; lookups are faster, loading takes a read of the file.
-        self.read = read
         self._model: kenlm.Model | None = None
 
     @classmethod
-    def default(cls, read: bool = False) -> NgramLM:
+    def default(cls) -> NgramLM:
         """The shipped model built from English Wikipedia (see unspin/data/SOURCES.md)."""
         res = resources.files("unspin") / "data" / DEFAULT_RESOURCE
         # KenLM memory-maps a real file, so the package must be installed unzipped (pip does that).
         if not isinstance(res, Path):
             raise UnspinError(E.BAD_LM.format(path=res, detail="the package data is not a plain file"))
-        return cls(res, read)
+        return cls(res)
 
     @property
     def model(self) -> kenlm.Model:
@@ -76,10 +73,8 @@ class NgramLM:
         import kenlm
 
         config = kenlm.Config()
-        # LAZY maps the file and pages it in on demand: start-up stays well under a second, and processes share
-        # the pages. READ copies it into anonymous memory, which Linux backs with huge pages where it can: each
-        # lookup touches a few scattered places of the model, and fewer TLB misses make lookups cheaper.
-        config.load_method = kenlm.LoadMethod.READ if self.read else kenlm.LoadMethod.LAZY
+        # LAZY maps the file and pages it in on demand: start-up stays well under a second.
+        config.load_method = kenlm.LoadMethod.LAZY
         config.show_progress = False  # KenLM would draw a progress bar on stderr for ARPA files
         t0 = time.perf_counter()
         try:

@@ -75,11 +75,8 @@ class EngineSpec:
 
     def build(self) -> tuple[Any, Any]:
         from ..engine import Engine
-        from ..lm import NgramLM
 
-        # A worker lives long and restores many texts: its LM is read into memory, where lookups are faster.
-        lm = NgramLM(self.lm, read=True) if self.lm else NgramLM.default(read=True)
-        engine = Engine(lexicon=self.lexicon, lm=lm, channels=list(self.channels), params=self.params,
+        engine = Engine(lexicon=self.lexicon, lm=self.lm, channels=list(self.channels), params=self.params,
                         exclude_sources=self.exclude_sources)
         return engine, open_index(self.index) if self.index else None
 
