@@ -80,6 +80,8 @@ class Engine:
             self.min_score = p.aligned_min_score
         elif kinds & {"aligned", "phrases"} and p.tabled_min_score is not None:
             self.min_score = p.tabled_min_score
+        elif "pairs" in kinds and p.adapted_min_score is not None:
+            self.min_score = p.adapted_min_score
         else:
             self.min_score = p.restore_min_score
 
