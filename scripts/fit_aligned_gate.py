@@ -9,7 +9,7 @@ counts as left as it was below a gate. Prints net error reduction and damage per
     .venv/bin/python scripts/fit_aligned_gate.py --unseen off,0.35,0.2,0.05 [0.9]
 
 With `--unseen`, the shipped aligned margin and these `unseen_threshold`s instead ("off": the table without the
-words its pairs left alone, as tables were before they were counted).
+words its pairs left alone, as tables were before they were counted; "0.2x0.5": margin 0.2, unseen_lemma_weight 0.5).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def main() -> int:
     unseen = args[0] == "--unseen" if args else False
     if unseen:
         args.pop(0)
-    margins: list = [x if x == "off" else float(x) for x in args[0].split(",")] if args else [0.4]
+    margins: list = [x if unseen else float(x) for x in args[0].split(",")] if args else [0.4]
     gates = [float(x) for x in args[1].split(",")] if len(args) > 1 else [0.8]
     docs = held_out_docs(first_half=True)
     random.Random(7).shuffle(docs)
@@ -71,8 +71,9 @@ def set_unseen(eng: Engine, table: ChannelTable, m: float | str) -> None:
     if m == "off":
         dec._dictionary, dec.u_threshold = None, None
     else:
-        dec._dictionary = dec._dictionary or SpinnerDictionary.of([table], eng.lexicon.lemma_set)
-        dec.u_threshold = float(m)
+        margin, _, weight = str(m).partition("x")  # "0.2x0.5": margin 0.2, lemma weight 0.5
+        dec._dictionary = SpinnerDictionary.of([table], eng.lexicon.lemma_set, float(weight or 1.0))
+        dec.u_threshold = float(margin)
 
 
 if __name__ == "__main__":

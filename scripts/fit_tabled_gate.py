@@ -37,7 +37,7 @@ def main() -> int:
     unseen = "--unseen" in args
     if unseen:
         k = args.index("--unseen")
-        margins = [m if m == "off" else float(m) for m in args[k + 1].split(",")]
+        margins = args[k + 1].split(",")
         del args[k : k + 2]
     gates = [float(g) for g in args] or [0.8]
     docs = held_out_docs(first_half=True)

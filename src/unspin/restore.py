@@ -364,7 +364,7 @@ class Decoder:
                     for e in entries:
                         if e.count > 0:
                             self._rewritten[e.original] += e.count
-        self._dictionary = SpinnerDictionary.of(channels, lexicon.lemma_set)
+        self._dictionary = SpinnerDictionary.of(channels, lexicon.lemma_set, params.unseen_lemma_weight)
         self.u_threshold = params.unseen_threshold if self._dictionary is not None else None
 
     def memo_size(self) -> int:
@@ -1211,11 +1211,12 @@ class SpinnerDictionary:
     form of its own, is not the original of another form (`outside`). Whether its dictionary holds whole lemmas is
     read off the pairs too: of the words they show with another form of the same lemma, the share rewritten when
     such a form was rewritten and when none was, each against the share of all the words they show; `log_odds`
-    moves a thesaurus option no pair shows by that log odds ratio (wordnet's pairs: 0.88 and 0.03 against 0.21).
+    moves a thesaurus option no pair shows by `weight` times that log odds ratio (a spinner whose dictionary holds
+    lemmas rewrites most words whose other forms it rewrites, and few of the others).
     """
 
     def __init__(self, kept: dict[str, float], rewritten: dict[str, dict[str, float]],
-                 lemma_set: Callable[[str], frozenset[str]]) -> None:
+                 lemma_set: Callable[[str], frozenset[str]], weight: float = 1.0) -> None:
         self.outside = frozenset(w for w in kept if w not in rewritten) | frozenset(
             o for o, forms in rewritten.items()
             if len(forms) == 1 and o not in kept and sum(forms.values()) >= SPOKEN_FOR)
@@ -1233,11 +1234,11 @@ class SpinnerDictionary:
                 counts[int(not others.isdisjoint(self._rewritten)), int(w in self._rewritten)] += 1
         base = min(max(len(self._words & self._rewritten) / max(len(self._words), 1), 0.01), 0.99)
         shares = (counts[:, 1] + 0.5) / (counts.sum(axis=1) + 1.0)
-        self._shift = (_logit(shares[0]) - _logit(base), _logit(shares[1]) - _logit(base))
+        self._shift = (weight * (_logit(shares[0]) - _logit(base)), weight * (_logit(shares[1]) - _logit(base)))
         self._memo: dict[str, float] = {}
 
     @classmethod
-    def of(cls, channels: Sequence[ChannelTable], lemma_set: Callable[[str], frozenset[str]]
+    def of(cls, channels: Sequence[ChannelTable], lemma_set: Callable[[str], frozenset[str]], weight: float = 1.0
            ) -> SpinnerDictionary | None:
         """From the aligned tables that counted the words their pairs left alone; None without one."""
         tables = [c for c in channels if c.kind == "aligned" and c.kept]
@@ -1252,7 +1253,7 @@ class SpinnerDictionary:
                 for e in entries:
                     if e.count > 0:
                         rewritten[e.original][e.spun] += e.count
-        return cls(kept, rewritten, lemma_set)
+        return cls(kept, rewritten, lemma_set, weight)
 
     def _forms_of(self, word: str) -> set[str]:
         return {w for lemma in self._lemma_set(word) for w in self._by_lemma.get(lemma, ())}
