@@ -6,6 +6,10 @@ Each profile's table is learned from 200 spun Wikipedia documents outside the he
 counts as left as it was below a gate. Prints net error reduction and damage per profile, gate and margin.
 
     .venv/bin/python scripts/fit_aligned_gate.py 0.4,0.1,0.0 [0.8,0.9]
+    .venv/bin/python scripts/fit_aligned_gate.py --unseen off,0.35,0.2,0.05 [0.9]
+
+With `--unseen`, the shipped aligned margin and these `unseen_threshold`s instead ("off": the table without the
+words its pairs left alone, as tables were before they were counted; "0.2x0.5": margin 0.2, unseen_lemma_weight 0.5).
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ from fit_params import held_out_docs
 from unspin import Engine
 from unspin.bench import metrics as M
 from unspin.bench.spinners import PROFILES, make_spinner
-from unspin.learn import learn_pairs
+from unspin.learn import ChannelTable, learn_pairs
+from unspin.restore import SpinnerDictionary
 
 
 def main() -> int:
-    margins = [float(x) for x in sys.argv[1].split(",")] if len(sys.argv) > 1 else [0.4]
-    gates = [float(x) for x in sys.argv[2].split(",")] if len(sys.argv) > 2 else [0.8]
+    args = sys.argv[1:]
+    unseen = args[0] == "--unseen" if args else False
+    if unseen:
+        args.pop(0)
+    margins: list = [x if unseen else float(x) for x in args[0].split(",")] if args else [0.4]
+    gates = [float(x) for x in args[1].split(",")] if len(args) > 1 else [0.8]
     docs = held_out_docs(first_half=True)
     random.Random(7).shuffle(docs)
     test = docs[:40]
@@ -41,7 +50,10 @@ def main() -> int:
             d = spinner.spin(text)
             left = M.score_restore(d.original, d.spun, d.spun, d.subs, 0)
             for m in margins:
-                eng.decoder.a_threshold = m
+                if unseen:
+                    set_unseen(eng, table, m)
+                else:
+                    eng.decoder.a_threshold = m
                 res = eng.restore(d.spun)
                 got = M.score_restore(d.original, d.spun, res.text, d.subs, len(res.changes))
                 for g in gates:
@@ -50,6 +62,18 @@ def main() -> int:
             row = {m: (total[g, m].summary()["net_error_reduction"], total[g, m].summary()["damage"]) for m in margins}
             print(f"{profile} gate {g}: margin -> (net error reduction, damage) {row}", flush=True)
     return 0
+
+
+def set_unseen(eng: Engine, table: ChannelTable, m: float | str) -> None:
+    """Decide the forms no aligned table holds at margin `m`, or as before the kept words were counted ("off")."""
+    dec = eng.decoder
+    dec.clear_memo()
+    if m == "off":
+        dec._dictionary, dec.u_threshold = None, None
+    else:
+        margin, _, weight = str(m).partition("x")  # "0.2x0.5": margin 0.2, lemma weight 0.5
+        dec._dictionary = SpinnerDictionary.of([table], eng.lexicon.lemma_set, float(weight or 1.0))
+        dec.u_threshold = float(margin)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ words than the previous release did with its own gate (see `fitted_on` in data/p
 margin, the pair with the most words fixed in spun text (scripts/fit_aligned_gate.py) that changes no more.
 
     .venv/bin/python scripts/fit_tabled_gate.py 0.32 0.5 0.6 0.7 0.8 [--margins 0.4,0.1]
+    .venv/bin/python scripts/fit_tabled_gate.py 0.9 --unseen off,0.35,0.2,0.05
+
+With `--unseen`, the shipped aligned margin and these `unseen_threshold`s instead (see fit_aligned_gate.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import dataclasses
 import random
 import sys
 
+from fit_aligned_gate import set_unseen
 from fit_params import held_out_docs
 
 from unspin import Engine
@@ -25,10 +29,15 @@ from unspin.learn import learn_pairs
 
 def main() -> int:
     args = sys.argv[1:]
-    margins: list[float | None] = [None]  # None: the shipped aligned_threshold
+    margins: list = [None]  # None: the shipped aligned_threshold
     if "--margins" in args:
         k = args.index("--margins")
         margins = [float(m) for m in args[k + 1].split(",")]
+        del args[k : k + 2]
+    unseen = "--unseen" in args
+    if unseen:
+        k = args.index("--unseen")
+        margins = args[k + 1].split(",")
         del args[k : k + 2]
     gates = [float(g) for g in args] or [0.8]
     docs = held_out_docs(first_half=True)
@@ -43,7 +52,9 @@ def main() -> int:
         table = learn_pairs((spinner.spin(t).spun, t) for t in train)
         eng = Engine(lexicon=base.lexicon, lm=base.lm, vectors=base.vectors, channels=[table], params=ungated)
         for m in margins:
-            if m is not None:
+            if unseen:
+                set_unseen(eng, table, m)
+            elif m is not None:
                 eng.decoder.a_threshold = m
             changed = [0] * len(gates)
             for t in clean:

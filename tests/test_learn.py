@@ -147,3 +147,14 @@ def test_aligned_tables_count_names_kept_and_rewritten(tmp_path):
     assert table.names == (3.0, 1.0)  # BBC, Mr, Smith kept; "Cost" a rewrite ("The" and "Then" start sentences)
     table.save(tmp_path / "t.tsv")
     assert ChannelTable.load(tmp_path / "t.tsv").names == (3.0, 1.0)
+
+
+def test_aligned_tables_count_the_words_their_pairs_leave_alone(tmp_path):
+    table = learn_pairs([("The large dog ran quickly, 3 times.", "The large dog ran fast, 3 times.")] * 2)
+    assert table.kept == {"the": 2.0, "large": 2.0, "dog": 2.0, "ran": 2.0, "times": 2.0}
+    table.save(tmp_path / "t.tsv")
+    assert ChannelTable.load(tmp_path / "t.tsv").kept == table.kept
+    # A table written before the kept words were counted loads with none.
+    (tmp_path / "old.tsv").write_text("# unspin channel table v1\n# kind: aligned\n"
+                                      "spun\toriginal\tcount\tprob\tseen\nquickly\tfast\t2\t1.0000\t2\n")
+    assert ChannelTable.load(tmp_path / "old.tsv").kept == {}

@@ -251,3 +251,25 @@ def test_a_word_lemminflect_strips_to_nothing_is_restored_without_error(engine):
     # lemminflect's verb rules give "rina" the lemma "", whose inflection rules then failed with an IndexError.
     result = engine.restore("Rina said the house was big.")
     assert result.text.startswith("Rina said")
+
+
+def test_an_aligned_table_tells_which_originals_the_spinner_has(engine):
+    from unspin import Engine, learn_pairs
+    from unspin.restore import SpinnerDictionary
+
+    pairs = [("The large dog ran quickly and was capturing and captures birds; we walked and walks.",
+              "The large dog ran fast and was shooting and shoots birds; we walked and walks.")] * 3
+    table = learn_pairs(pairs)
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table])
+    # "large" stood for itself in the pairs: a spinner that rewrites a word one way everywhere does not have it,
+    # so it is no original of a form the table does not hold; it still is without the table.
+    assert "large" in [o.original for o in engine.decoder.options("enormous", 40)]
+    assert "large" not in [o.original for o in eng.decoder.options("enormous", 40)]
+    book = eng.decoder._dictionary
+    assert isinstance(book, SpinnerDictionary) and "fast" in book.outside  # always written "quickly"
+    # Forms of "shoot" were rewritten, forms of "walk" were not: other forms of each are moved accordingly.
+    assert book.log_odds("shot") > 0 > book.log_odds("walking")
+    assert book.log_odds("dog") == 0.0  # shown in the pairs: its own counts decide
+    # A table saved before kept words were counted has no such knowledge.
+    table.kept = {}
+    assert Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[table]).decoder._dictionary is None

@@ -22,6 +22,7 @@ log = logging.getLogger("unspin")
 _HEADER = "# unspin channel table v1"
 _KIND = "# kind: "
 _NAMES = "# names kept, rewritten: "
+_KEPT = "# kept: "
 MAX_PHRASE = 6  # longest phrase (in words) kept on either side of a learned entry
 
 
@@ -49,6 +50,9 @@ class ChannelTable:
     # Words read as names (acronyms, capitalised words inside sentences) in the spun texts of the pairs: how many
     # stood for themselves and how many were rewrites ("aligned" tables; (0, 0) when not counted).
     names: tuple[float, float] = (0.0, 0.0)
+    # Words the pairs show standing for themselves, and how often ("aligned" tables since `learn10`; empty before):
+    # a spinner that rewrites a word one way wherever it stands did not have these in its dictionary.
+    kept: dict[str, float] = field(default_factory=dict)
 
     @property
     def max_words(self) -> int:
@@ -67,6 +71,8 @@ class ChannelTable:
                 f.write(f"{_KIND}{self.kind}\n")
             if self.names != (0.0, 0.0):
                 f.write(f"{_NAMES}{self.names[0]:g} {self.names[1]:g}\n")
+            if self.kept:
+                f.write(_KEPT + " ".join(f"{w} {n:g}" for w, n in sorted(self.kept.items())) + "\n")
             w = csv.writer(f, delimiter="\t", lineterminator="\n")
             seen = any(e.seen >= 0 for v in self.entries.values() for e in v)
             w.writerow(["spun", "original", "count", "prob", *(["seen"] if seen else [])])
@@ -95,6 +101,13 @@ class ChannelTable:
             except ValueError:
                 raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="bad names line")) from None
             seen_names = (kept, rewritten)
+        kept_words: dict[str, float] = {}
+        if lines and lines[0].startswith(_KEPT):
+            parts = lines.pop(0)[len(_KEPT):].split()
+            try:
+                kept_words = {w: float(n) for w, n in zip(parts[::2], parts[1::2], strict=True)}
+            except ValueError:
+                raise UnspinError(E.BAD_CHANNEL.format(path=path, detail="bad kept line")) from None
         table: dict[str, list[Entry]] = defaultdict(list)
         try:
             for r in csv.DictReader(lines, delimiter="\t"):
@@ -104,7 +117,7 @@ class ChannelTable:
             raise UnspinError(E.BAD_CHANNEL.format(path=path, detail=f"bad row: {exc}")) from None
         for v in table.values():
             v.sort(key=lambda e: -e.prob)
-        return cls(dict(table), name=Path(path).name, kind=kind, names=seen_names)
+        return cls(dict(table), name=Path(path).name, kind=kind, names=seen_names, kept=kept_words)
 
 
 def _words(text: str) -> list[str]:
@@ -300,6 +313,7 @@ def learn_pairs(pairs: Iterable[tuple[str, str]], min_count: int = 1) -> Channel
     table = _table(rewrites, kept, min_count)
     table.kind = "aligned"
     table.names = (float(name_counts[False]), float(name_counts[True]))
+    table.kept = {w: float(n) for w, n in kept.items() if any(c.isalpha() for c in w)}
     return table
 
 

@@ -94,6 +94,12 @@ class Params:
     # The margin for types with no learned entry when learned tables are in use (the spinner's dictionary
     # is known, so thesaurus-only rewrites need more evidence than zero-shot).
     tabled_threshold: float = 0.0
+    # The margin for the types with no learned entry when an aligned table that counted the words its pairs left
+    # alone is in use: its `SpinnerDictionary` has already set aside the originals the spinner does not have.
+    # None: as tabled_threshold.
+    unseen_threshold: float | None = None
+    # How much of the log odds ratio of its lemma's coverage (SpinnerDictionary.log_odds) moves such an option.
+    unseen_lemma_weight: float = 0.5
     detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, -4.0])
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.

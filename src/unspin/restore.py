@@ -46,6 +46,7 @@ COLLOC_THRESHOLD = 0.3
 # them, before the decoder leaves names alone.
 NAME_EVIDENCE = 20
 NAME_REWRITES = 0.01
+SPOKEN_FOR = 2  # times the pairs must show a word rewritten, always to one form, before it is nobody else's original
 SHORTLIST = 12  # candidates scored with full right context, after a cheap first pass over all of them
 TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
 TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
@@ -374,6 +375,8 @@ class Decoder:
                     for e in entries:
                         if e.count > 0:
                             self._rewritten[e.original] += e.count
+        self._dictionary = SpinnerDictionary.of(channels, lexicon.lemma_set, params.unseen_lemma_weight)
+        self.u_threshold = params.unseen_threshold if self._dictionary is not None else None
 
     def memo_size(self) -> int:
         vec = self.vectors.memo_size() if self.vectors is not None else 0
@@ -577,6 +580,11 @@ class Decoder:
         spun = key.split(" ")
         multi = " " in key
         ranked = self.lexicon.ranked(key, self.exclude, limit, top=limit)
+        if self._dictionary is not None and not any(o.learned_n >= 0 for o in found.values()):
+            # A form no aligned table holds: its original is none of the words the spinner was seen to leave alone
+            # or to rewrite to a form of their own.
+            outside = self._dictionary.outside
+            ranked = tuple([c for c in ranked if c[0] not in outside])
         if not found:  # the thesaurus alone (no learned tables): its originals are distinct, rows built directly
             return tuple([(original, bits, rank, similarity, zipf, 0.0, -1.0)
                           for original, bits, rank, similarity, zipf in ranked
@@ -976,6 +984,9 @@ class Decoder:
             scores = np.empty((hi - lo, n + 1))  # keep first
             scores[:, 0] = [k[1] for k in keeps]
             np.matmul(block, cw, out=scores[:, 1:])
+            if self._dictionary is not None and not learned:
+                log_odds = self._dictionary.log_odds
+                scores[:, 1:] += [[log_odds(r[_ORIGINAL]) for r in p.rows] for p in group]
             # ufunc reductions: what .max() and .sum() compute, without their Python-level wrappers.
             scores -= np.maximum.reduce(scores, axis=1)[:, None]
             post = np.exp(scores)
@@ -1203,6 +1214,8 @@ class Decoder:
         if (self._phrase_tables and d.best >= 0 and d.rows[d.best][_LEARNED_N] == TERM
                 and d.rows[d.best][_ORIGINAL] in self.collocations(d.key)):
             return self.colloc_threshold
+        if self.u_threshold is not None and not d.learned:
+            return self.u_threshold
         return self.l_threshold if d.learned else self.threshold
 
     def _apply_reading(self, forms: list[str], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
@@ -1305,6 +1318,77 @@ def apply_changes(text: str, changes: list[Change]) -> str:
         pos = c.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+class SpinnerDictionary:
+    """What aligned tables tell about the spinner's dictionary beyond their entries, for the forms they do not hold.
+
+    A spinner rewrites a word one way wherever it stands, so a word its pairs show left alone, or rewritten to one
+    form of its own, is not the original of another form (`outside`). Whether its dictionary holds whole lemmas is
+    read off the pairs too: of the words they show with another form of the same lemma, the share rewritten when
+    such a form was rewritten and when none was, each against the share of all the words they show; `log_odds`
+    moves a thesaurus option no pair shows by `weight` times that log odds ratio (a spinner whose dictionary holds
+    lemmas rewrites most words whose other forms it rewrites, and few of the others).
+    """
+
+    def __init__(self, kept: dict[str, float], rewritten: dict[str, dict[str, float]],
+                 lemma_set: Callable[[str], frozenset[str]], weight: float = 1.0) -> None:
+        self.outside = frozenset(w for w in kept if w not in rewritten) | frozenset(
+            o for o, forms in rewritten.items()
+            if len(forms) == 1 and o not in kept and sum(forms.values()) >= SPOKEN_FOR)
+        self._words = frozenset(w for w in chain(kept, rewritten) if " " not in w)
+        self._rewritten = frozenset(rewritten)
+        self._lemma_set = lemma_set
+        self._by_lemma: dict[str, set[str]] = defaultdict(set)
+        for w in self._words:
+            for lemma in lemma_set(w):
+                self._by_lemma[lemma].add(w)
+        counts = np.zeros((2, 2))  # (another form of its lemma rewritten, the word rewritten)
+        for w in self._words:
+            others = self._forms_of(w) - {w}
+            if others:
+                counts[int(not others.isdisjoint(self._rewritten)), int(w in self._rewritten)] += 1
+        base = min(max(len(self._words & self._rewritten) / max(len(self._words), 1), 0.01), 0.99)
+        shares = (counts[:, 1] + 0.5) / (counts.sum(axis=1) + 1.0)
+        self._shift = (weight * (_logit(shares[0]) - _logit(base)), weight * (_logit(shares[1]) - _logit(base)))
+        self._memo: dict[str, float] = {}
+
+    @classmethod
+    def of(cls, channels: Sequence[ChannelTable], lemma_set: Callable[[str], frozenset[str]], weight: float = 1.0
+           ) -> SpinnerDictionary | None:
+        """From the aligned tables that counted the words their pairs left alone; None without one."""
+        tables = [c for c in channels if c.kind == "aligned" and c.kept]
+        if not tables:
+            return None
+        kept: dict[str, float] = defaultdict(float)
+        rewritten: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for c in tables:
+            for w, n in c.kept.items():
+                kept[w] += n
+            for entries in c.entries.values():
+                for e in entries:
+                    if e.count > 0:
+                        rewritten[e.original][e.spun] += e.count
+        return cls(kept, rewritten, lemma_set, weight)
+
+    def _forms_of(self, word: str) -> set[str]:
+        return {w for lemma in self._lemma_set(word) for w in self._by_lemma.get(lemma, ())}
+
+    def log_odds(self, original: str) -> float:
+        """How much likelier the pairs make `original`, which they never show, as an original than the thesaurus."""
+        got = self._memo.get(original)
+        if got is None:
+            got = 0.0
+            if " " not in original and original not in self._words:
+                others = self._forms_of(original)
+                if others:
+                    got = float(self._shift[int(not others.isdisjoint(self._rewritten))])
+            self._memo[original] = got
+        return got
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
 
 
 def aligned_columns(opt: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
