@@ -94,7 +94,7 @@ def doc_record(engine: Engine, text: str, subs: list) -> dict:
 def detect_record(engine: Engine, text: str) -> dict:
     """The detector's features of a document exactly as `Engine.detect` computes them (the readings restore never
     writes discounted, learned-table types under their own weights), and its word count."""
-    views = [token_view(an) for an in engine.analyse(text, detect_only=True)]
+    views = [token_view(an, engine.lm) for an in engine.analyse(text, detect_only=True)]
     return {"detect": features_of_views(views), "words": int(sum(len(v.p) for v in views))}
 
 

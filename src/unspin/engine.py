@@ -98,7 +98,7 @@ class Engine:
         views = []
         suspects: list[tuple[int, str, set[str], Lattice | None]] = []
         for an in self.analyse(text, detect_only=True):
-            views.append(token_view(an))
+            views.append(token_view(an, self.lm))
             keys = {d.key for d in an.types if d.p_spun >= SUSPECT_P}
             # Stage 2 reads the same text: it reuses stage 1's tokens and spans (within a bound on memory).
             keep = keys and an.offset + len(an.text) <= KEEP_LATTICE_CHARS
@@ -116,7 +116,7 @@ class Engine:
         views = []
         for an in self.analyse(text, detect_only=True):
             found.extend(spans([an]))
-            views.append(token_view(an))
+            views.append(token_view(an, self.lm))
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return DetectResult(score, "spun" if score >= 0.5 else "clean", found)
 
