@@ -55,7 +55,8 @@ ALIGNED_FEATURES = (
     # the pairs show it rewritten, else 0: an original the spinner always rewrites to something else is not this one.
     "log_chan",
 )
-DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "type_mean_p", "bias")
+DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "type_mean_p", "content_logp",
+                   "bias")
 
 
 def read_json(resource: str, path: str | os.PathLike[str] | None) -> dict[str, Any] | None:
@@ -94,7 +95,7 @@ class Params:
     # The margin for types with no learned entry when learned tables are in use (the spinner's dictionary
     # is known, so thesaurus-only rewrites need more evidence than zero-shot).
     tabled_threshold: float = 0.0
-    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, -4.0])
+    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, 0.0, -4.0])
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.
     restore_min_score: float = 0.0
