@@ -60,6 +60,18 @@ def test_swapped_content_words_are_less_likely_in_context_without_the_lexicon(en
     assert gap(spun) < gap(original)
 
 
+def test_text_the_lm_reads_as_predictable_scores_lower_under_the_shipped_detector(engine):
+    from unspin.detect import features_of_views, spin_probability, token_view
+    from unspin.params import DETECT_FEATURES
+
+    f = features_of_views([token_view(an, engine.lm) for an in engine.analyse(SPUN, detect_only=True)])
+    k = DETECT_FEATURES.index("content_logp")
+    more_likely = f.copy()
+    more_likely[k] += 0.3  # content words a little more likely in context, relative to the function words
+    w = engine.params.detect_w
+    assert spin_probability(more_likely, w) < spin_probability(f, w)
+
+
 def test_detect_and_restore_read_the_same_features(engine):
     from unspin.detect import features_of_views, spin_probability, token_view
 
