@@ -51,11 +51,17 @@ def test_a_table_from_learn_has_its_own_gate(engine):
             eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=tables,
                          params=dataclasses.replace(engine.params, **{field: gate, other: 0.0}))
             assert (eng.restore(SPUN).changes == []) == (gate > score)
-    # An adapted table (estimated from the corpus it restores) keeps the zero-shot gate.
+    # A table from `adapt` (guessed from spun text alone) answers to a gate of its own, not to learn's.
+    assert engine.params.adapted_min_score is not None
+    assert engine.params.restore_min_score < engine.params.adapted_min_score < engine.params.tabled_min_score
     adapted = ChannelTable(dict(table.entries), name="adapted")
-    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[adapted],
-                 params=dataclasses.replace(engine.params, tabled_min_score=2.0, aligned_min_score=2.0))
-    assert eng.restore(SPUN).changes
+    assert adapted.kind == "pairs"
+    loose = dataclasses.replace(engine.params, tabled_min_score=2.0, aligned_min_score=2.0, adapted_min_score=0.0)
+    score = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[adapted], params=loose).restore(SPUN).spin_score
+    for gate in (score + 1e-6, score - 1e-6):
+        eng = Engine(lexicon=engine.lexicon, lm=engine.lm, channels=[adapted],
+                     params=dataclasses.replace(loose, adapted_min_score=gate))
+        assert (eng.restore(SPUN).changes == []) == (gate > score)
 
 
 def test_restore_reports_the_spin_score_detect_gives(engine):

@@ -93,6 +93,32 @@ def test_learned_words_compose_into_phrase_candidates(engine):
     assert not dec._composed("include the")
 
 
+def test_a_phrase_list_reads_a_span_as_a_phrase_the_language_model_knows(engine):
+    from unspin import Engine
+    from unspin.learn import learn_phrases
+
+    # "ocean" -> "sea" is learned; "degree" -> "level" only the lexicon offers. The LM knows "sea level" as a
+    # phrase and not "ocean degree": restore reads the span as that phrase.
+    table = learn_phrases([("ocean creature", "sea animal")])
+    eng = Engine(lexicon=engine.lexicon, lm=engine.lm, vectors=engine.vectors, channels=[table],
+                 params=engine.params)
+    assert "sea level" in eng.decoder.collocations("ocean degree")
+    text = "The ocean degree rose last year."
+    assert eng.restore(text).text == "The sea level rose last year."
+    # A confident swap next to a word of the list's terms is a reading even where the LM does not know the phrase
+    # ("sea animal"); next to another word ("sponge") only a phrase the LM knows is.
+    assert eng.decoder.collocations("ocean animal")["sea animal"] == 1.0
+    assert "sea sponge" not in eng.decoder.collocations("ocean sponge")
+    # None for a span with a function word at an end, nor one without a learned word.
+    assert not eng.decoder.collocations("ocean the") and not eng.decoder.collocations("high degree")
+    # Without the collocation readings the span stays; detect (and so restore's gate) reads the text as before.
+    old = Engine(lexicon=engine.lexicon, lm=engine.lm, vectors=engine.vectors, channels=[table],
+                 params=engine.params)
+    old.decoder._phrase_tables = []
+    assert old.restore(text).text == text
+    assert eng.detect(text).to_dict() == old.detect(text).to_dict()
+
+
 def test_a_phrase_list_rewrites_terms_but_not_names(engine):
     from unspin import Engine
     from unspin.learn import learn_phrases

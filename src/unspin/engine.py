@@ -80,6 +80,8 @@ class Engine:
             self.min_score = p.aligned_min_score
         elif kinds & {"aligned", "phrases"} and p.tabled_min_score is not None:
             self.min_score = p.tabled_min_score
+        elif "pairs" in kinds and p.adapted_min_score is not None:
+            self.min_score = p.adapted_min_score
         else:
             self.min_score = p.restore_min_score
 
@@ -111,6 +113,8 @@ class Engine:
         for an in self.analyse(text, detect_only=True):
             views.append(token_view(an, self.lm))
             keys = {d.key for d in an.types if d.p_spun >= SUSPECT_P}
+            if an.lattice is not None:  # spans a phrase list reads as collocations, which stage 1 does not decide
+                keys.update(k for k in an.lattice.groups if self.decoder.collocations(k))
             # Stage 2 reads the same text: it reuses stage 1's tokens and spans (within a bound on memory).
             keep = keys and an.offset + len(an.text) <= KEEP_LATTICE_CHARS
             suspects.append((an.offset, an.text, keys, an.lattice if keep else None))

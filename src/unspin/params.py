@@ -105,6 +105,9 @@ class Params:
     # The gate with a table `learn` read off document pairs: such a table decides its own types at a lower margin
     # (aligned_threshold), which is paid for in clean text by a higher gate. None: tabled_min_score.
     aligned_min_score: float | None = None
+    # The gate with a table `adapt` estimated from spun text alone ("pairs"): its entries are guesses, and a clean
+    # document that happens to use their forms scores higher with them. None: restore_min_score.
+    adapted_min_score: float | None = None
     # Adapt and `batch --pool` count a document as spun at this score when they judge whether a corpus is a
     # spinner's (MIN_SPUN_SHARE): it flags as many clean fitting documents as 0.5 did before the detector's 0.5
     # line was drawn on clean Wikipedia, so that judgement keeps its old footing.

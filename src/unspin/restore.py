@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import kenlm
 import numpy as np
 
+from .learn import FUNCTION_WORDS as _FUNCTION_WORDS
 from .lexicon import Source
 from .names import Names, name_run, renamed
 from .params import CANDIDATE_FEATURES, Params
@@ -36,6 +37,11 @@ MAX_OCCURRENCES = 24  # evidence from more occurrences of one type adds little a
 # and the table probability it is given.
 TERM_CANDIDATES = 60
 TERM_P = 0.5
+# A phrase-list table's collocation readings of a span with a learned word: candidates per word (the lexicon's
+# first few besides every learned swap), the probability such a reading is given, and its margin.
+COLLOC_CANDIDATES = 40
+COLLOC_LEXICON_P = 0.1
+COLLOC_THRESHOLD = 0.3
 # An aligned table's pairs must show this many names left as they were, and rewrites of at most this share of
 # them, before the decoder leaves names alone.
 NAME_EVIDENCE = 20
@@ -44,6 +50,7 @@ SHORTLIST = 12  # candidates scored with full right context, after a cheap first
 TOPIC_WINDOW = 10  # tokens either side of an occurrence whose word vectors make its topic_win context
 TOPIC_SCALE = 4.0  # cosine differences are small: scaled to the range of the other features
 _F = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
+_INNER_WORDS = frozenset(("of", "and", "-"))  # function words a term holds inside ("region of interest")
 _SOURCE_FEATURES = (("wordnet", 1), ("mythes", 2), ("moby", 4), ("embed", 8), ("builtin", 16))
 _POPCOUNT = [bin(i).count("1") for i in range(32)]
 # Column indices of the static features, looked up once (the row is built per new candidate).
@@ -348,6 +355,10 @@ class Decoder:
         self._comp_cache: dict[str, dict[str, float]] = {}
         # Unit vectors of a span and its options, per (key, limit) like the options themselves (see _topics).
         self._terms = _term_index(channels)
+        self._phrase_tables = [c for c in channels if c.kind == "phrases"]
+        self._colloc_cache: dict[str, dict[str, float]] = {}  # collocation readings per span key (_collocations)
+        self.colloc_threshold = COLLOC_THRESHOLD
+        self._vocab: frozenset[str] | None = None
         # Tables learned from text key hyphenated words as "red - hot": spans may then run across a hyphen.
         self._hyphens = any(" - " in k for c in channels for k in c.entries)
         # Aligned tables whose pairs show the spinner leaving names (acronyms, capitalised words inside sentences)
@@ -367,10 +378,10 @@ class Decoder:
     def memo_size(self) -> int:
         vec = self.vectors.memo_size() if self.vectors is not None else 0
         return (len(self._zipf_cache) + len(self._opt_cache) + len(self._known) + len(self._comp_cache)
-                + vec)
+                + len(self._colloc_cache) + vec)
 
     def clear_memo(self) -> None:
-        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache):
+        for table in (self._zipf_cache, self._opt_cache, self._known, self._comp_cache, self._colloc_cache):
             table.clear()
         if self.vectors is not None:
             self.vectors.clear_memo()
@@ -378,7 +389,18 @@ class Decoder:
     # -- candidates -------------------------------------------------------------------------------------
     def _has_key(self, key: str) -> bool:
         return (any(key in c.entries for c in self.channels) or self.lexicon.is_key(key)
-                or bool(self._composed(key)))
+                or bool(self._composed(key)) or bool(self.collocations(key)))
+
+    def collocations(self, key: str) -> dict[str, float]:
+        """`_collocations` of a span key, memoised; {} without a phrase-list table."""
+        if not self._phrase_tables or " " not in key:
+            return {}
+        got = self._colloc_cache.get(key)
+        if got is None:
+            if len(self._colloc_cache) > 100_000:
+                self._colloc_cache.clear()
+            got = self._colloc_cache[key] = self._collocations(key)
+        return got
 
     def _composed(self, key: str) -> dict[str, float]:
         """Phrase originals built word by word from learned tables, when two or more words have entries.
@@ -416,6 +438,88 @@ class Decoder:
             if phrase != key and p > out.get(phrase, 0.0):
                 out[phrase] = p
         return out
+
+    def _is_ngram(self, words: Sequence[str]) -> bool:
+        """Every word of `words` after the first is scored by the LM with its whole n-gram: a phrase the corpus has."""
+        model = self.lm.model
+        a, b = kenlm.State(), kenlm.State()
+        model.NullContextWrite(a)
+        order = model.order
+        for k, w in enumerate(words):
+            n = model.BaseFullScore(a, w, b).ngram_length
+            if k and n < min(k + 1, order):
+                return False
+            a, b = b, a
+        return True
+
+    def _collocations(self, key: str) -> dict[str, float]:
+        """Readings of a span with a word a phrase list rewrites that the language model knows as a phrase while
+        it does not know the span, each with its probability: the word's learned swaps (however rare) and, for one
+        other content word, the lexicon's first candidates ("ocean degree" -> "sea level" once "ocean" -> "sea" is
+        learned, even if "ocean" stood for something else more often); and in a two-word span, a confident swap next
+        to a word of the list's terms. Only noun-phrase-like spans have them: no function word at either end, none
+        inside but "of" and "and".
+        """
+        spun = key.split(" ")
+        if (not 2 <= len(spun) <= 3 or spun[0] in _FUNCTION_WORDS or spun[-1] in _FUNCTION_WORDS
+                or any(w in _FUNCTION_WORDS and w not in _INNER_WORDS for w in spun[1:-1])):
+            return {}
+        swaps = [{e.original: e.prob for c in self._phrase_tables for e in c.get(w)
+                  if e.original and " " not in e.original} for w in spun]
+        if not any(swaps) or self._is_ngram(spun):
+            return {}
+        per_word: list[list[tuple[str, float, int]]] = []  # (word, probability, 1 for a lexicon candidate)
+        for w, learned in zip(spun, swaps, strict=True):
+            opts = [(w, 1.0, 0), *((o, p, 0) for o, p in sorted(learned.items()))]
+            if w not in _FUNCTION_WORDS:
+                ranked = self.lexicon.ranked(w, self.exclude, COLLOC_CANDIDATES, top=COLLOC_CANDIDATES)
+                opts += [(c[0], COLLOC_LEXICON_P, 1) for c in ranked
+                         if c[0] and " " not in c[0] and c[0] not in learned and c[0] not in _FUNCTION_WORDS]
+            per_word.append(opts)
+        model = self.lm.model
+        null = kenlm.State()
+        model.NullContextWrite(null)
+        # (words, probability, lexicon candidates used, LM state after the words), grown while the LM knows them
+        prefixes: list[tuple[list[str], float, int, Any]] = []
+        for o, p, x in per_word[0]:
+            st = kenlm.State()
+            model.BaseFullScore(null, o, st)
+            prefixes.append(([o], p, x, st))
+        for n in range(1, len(spun)):
+            need = min(n + 1, model.order)
+            grown = []
+            for head, p, x, st in prefixes:
+                for o, q, y in per_word[n]:
+                    if x + y > 1:
+                        continue
+                    nxt = kenlm.State()
+                    if model.BaseFullScore(st, o, nxt).ngram_length >= need:
+                        grown.append(([*head, o], p * q, x + y, nxt))
+            prefixes = grown
+        out = {}
+        for words, p, x, _ in prefixes:
+            phrase = " ".join(words)
+            if phrase != key and sum(a != b for a, b in zip(words, spun, strict=True)) > x:  # a learned swap in it
+                out[phrase] = p
+        if len(spun) == 2:
+            # A two-word span, one word the list's confident swap and the other a word of its terms: a term the
+            # LM may be too small to know ("ocean animal" -> "sea animal").
+            vocab = self._originals_vocab()
+            for k, table in enumerate(swaps):
+                if spun[1 - k] not in vocab:
+                    continue
+                for o, p in table.items():
+                    if p >= 0.5:
+                        phrase = " ".join([*spun[:k], o, *spun[k + 1:]])
+                        out.setdefault(phrase, p)
+        return out
+
+    def _originals_vocab(self) -> frozenset[str]:
+        """The words of the phrase lists' originals."""
+        if self._vocab is None:
+            self._vocab = frozenset(w for c in self._phrase_tables for v in c.entries.values() for e in v
+                                    for w in e.original.split(" ") if w not in _FUNCTION_WORDS)
+        return self._vocab
 
     def _term_matches(self, key: str) -> dict[str, float]:
         """Multiword originals of the learned tables (terms such as "smart device") that this span could be,
@@ -461,6 +565,15 @@ class Decoder:
         for phrase, p in self._composed(key).items():
             if phrase not in found:
                 found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase), learned_n=TERM)
+        if limit > self.params.detect_max_candidates:
+            # Collocation readings are restore's alone (stage 2): detect's score, and so restore's gate, is the same
+            # with or without them.
+            for phrase, p in self.collocations(key).items():
+                opt = found.get(phrase)
+                if opt is None:
+                    found[phrase] = Option(phrase, learned_p=p, zipf=self._zipf(phrase), learned_n=TERM)
+                else:
+                    opt.learned_p = max(opt.learned_p, p)
         spun = key.split(" ")
         multi = " " in key
         ranked = self.lexicon.ranked(key, self.exclude, limit, top=limit)
@@ -1087,6 +1200,9 @@ class Decoder:
     def _threshold_of(self, d: TypeDecision) -> float:
         if d.aligned:
             return self.a_threshold
+        if (self._phrase_tables and d.best >= 0 and d.rows[d.best][_LEARNED_N] == TERM
+                and d.rows[d.best][_ORIGINAL] in self.collocations(d.key)):
+            return self.colloc_threshold
         return self.l_threshold if d.learned else self.threshold
 
     def _apply_reading(self, forms: list[str], decisions: list[TypeDecision]) -> tuple[list[list[str]], list[int]]:
