@@ -94,7 +94,7 @@ def doc_record(engine: Engine, text: str, subs: list) -> dict:
 def detect_record(engine: Engine, text: str) -> dict:
     """The detector's features of a document exactly as `Engine.detect` computes them (the readings restore never
     writes discounted, learned-table types under their own weights), and its word count."""
-    views = [token_view(an) for an in engine.analyse(text, detect_only=True)]
+    views = [token_view(an, engine.lm) for an in engine.analyse(text, detect_only=True)]
     return {"detect": features_of_views(views), "words": int(sum(len(v.p) for v in views))}
 
 
@@ -210,9 +210,11 @@ def fit_logit(examples: list, n_feat: int, n_keep: int, l2: float = 1e-3, theta0
     return res.x[:n_feat], res.x[n_feat:], -float(res.fun)
 
 
-def fit_detector(rows: list, max_clean: float | None = None) -> np.ndarray:
-    """Logistic regression on balanced classes, features standardised; with `max_clean`, the bias then lowered
-    until at most that share of the clean documents scores 0.5 or more (never raised)."""
+def fit_detector(rows: list, max_clean: float | None = None, prior: list[float] | None = None,
+                 prior_lam: float = 0.0) -> np.ndarray:
+    """Logistic regression on balanced classes, features standardised; with `prior_lam`, an L2 pull (on the
+    standardised scale, bias free) toward the weights `prior`; with `max_clean`, the bias then lowered until at most
+    that share of the clean documents scores 0.5 or more (never raised)."""
     from scipy.optimize import minimize
 
     X = np.stack([f for f, _ in rows])
@@ -220,12 +222,19 @@ def fit_detector(rows: list, max_clean: float | None = None) -> np.ndarray:
     mu, sd = X[:, :-1].mean(axis=0), X[:, :-1].std(axis=0) + 1e-9
     Z = np.hstack([(X[:, :-1] - mu) / sd, X[:, -1:]])
     wt = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    # The prior on the standardised scale; its bias is not pulled.
+    v0 = np.zeros(Z.shape[1])
+    if prior is not None:
+        v0[:-1] = np.asarray(prior[:-1], dtype=float) * sd
+    pull = np.full(Z.shape[1], prior_lam)
+    pull[-1] = 0.0
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = np.clip(Z @ w, -40, 40)
         p = 1 / (1 + np.exp(-z))
         nll = -(wt * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
-        return nll + 1e-4 * w @ w, Z.T @ (wt * (p - y)) + 2e-4 * w
+        d = w - v0
+        return nll + 1e-4 * w @ w + (pull * d) @ d, Z.T @ (wt * (p - y)) + 2e-4 * w + 2 * pull * d
 
     v = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B").x
     # Fold the standardisation back into weights on the raw features.
@@ -309,6 +318,9 @@ def main() -> int:
                     help="share of a clean document's words changed, among documents past the gate")
     ap.add_argument("--detect-max-clean", type=float, default=0.01,
                     help="share of clean fitting documents the detector may score >= 0.5 (half the 2 %% news budget)")
+    ap.add_argument("--prior-lam", type=float, default=0.0,
+                    help="with --detector-only: L2 pull of the standardised detector weights toward the shipped ones "
+                         "(a new feature's shipped weight is 0), so a new feature enters without reshaping the rest")
     ap.add_argument("--detector-only", action="store_true",
                     help="refit only detect_w, on detect's features under the shipped weights; keep the rest")
     ap.add_argument("--cache", help="keep decoded records in this (local, never shipped) file to refit fast")
@@ -349,7 +361,7 @@ def main() -> int:
         params = Params.load(None)
         rows = detect_rows(records)
         old_w, old_gate = list(params.detect_w), params.restore_min_score
-        params.detect_w = [round(float(x), 4) for x in fit_detector(rows, a.detect_max_clean)]
+        params.detect_w = [round(float(x), 4) for x in fit_detector(rows, a.detect_max_clean, old_w, a.prior_lam)]
         params.restore_min_score = matched_gate(rows, old_w, old_gate, params.detect_w)
         old_corpus = params.corpus_spun_score
         params.corpus_spun_score = matched_gate(rows, old_w, old_corpus, params.detect_w)

@@ -111,7 +111,7 @@ class Engine:
         views = []
         suspects: list[tuple[int, str, set[str], Lattice | None]] = []
         for an in self.analyse(text, detect_only=True):
-            views.append(token_view(an))
+            views.append(token_view(an, self.lm))
             keys = {d.key for d in an.types if d.p_spun >= SUSPECT_P}
             if an.lattice is not None:  # spans a phrase list reads as collocations, which stage 1 does not decide
                 keys.update(k for k in an.lattice.groups if self.decoder.collocations(k))
@@ -133,7 +133,7 @@ class Engine:
             seen = spans([an])
             found.extend(seen)
             found.extend(self._name_spans(an, seen))
-            views.append(token_view(an))
+            views.append(token_view(an, self.lm))
         found.sort(key=lambda s: s.start)
         score = spin_probability(features_of_views(views), self.params.detect_w)
         return DetectResult(score, "spun" if score >= 0.5 else "clean", found)

@@ -55,7 +55,8 @@ ALIGNED_FEATURES = (
     # the pairs show it rewritten, else 0: an original the spinner always rewrites to something else is not this one.
     "log_chan",
 )
-DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "type_mean_p", "bias")
+DETECT_FEATURES = ("mean_p", "share_p50", "share_p80", "gain_per_word", "log_words", "type_mean_p", "content_logp",
+                   "bias")
 
 
 def read_json(resource: str, path: str | os.PathLike[str] | None) -> dict[str, Any] | None:
@@ -100,7 +101,7 @@ class Params:
     unseen_threshold: float | None = None
     # How much of the log odds ratio of its lemma's coverage (SpinnerDictionary.log_odds) moves such an option.
     unseen_lemma_weight: float = 0.5
-    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, -4.0])
+    detect_w: list[float] = field(default_factory=lambda: [20.0, 10.0, 10.0, 1.0, 0.0, 0.0, 0.0, -4.0])
     # Restore changes nothing in a document whose spin score is below this: a clean document's rare words
     # ("blubber", "salinity") read like a spinner's synonyms, one at a time. 0 turns the gate off.
     restore_min_score: float = 0.0

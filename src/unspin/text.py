@@ -17,6 +17,16 @@ _SENT_END = frozenset(".!?")
 _CLAUSE_END = frozenset(".!?:")  # a capitalised word after these may just start a sentence
 _OPENERS = frozenset("\"“‘'([")
 _DIGIT_RE = re.compile(r"\d")
+# Closed-class words: articles, pronouns, auxiliaries, prepositions, conjunctions and the like.
+FUNCTION_WORDS = frozenset(
+    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than
+    then that this these those there here what which who whom whose when where why how if whether
+    not no i me my mine we us our ours you your yours he him his she her hers it its they them
+    their theirs be am is are was were been being have has had having do does did doing will would
+    shall should can could may might must one all any some each every both either neither other
+    such own same very too also just only up down out off over under again further once more most
+    few many much s t""".split()
+)
 
 
 @dataclass(frozen=True, slots=True)

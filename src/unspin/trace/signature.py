@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import FUNCTION_WORDS
+
 # Words (with internal apostrophes) and numbers (with internal separators); _PAIR_RE also captures the
 # non-word run before each (which tells sentence and paragraph starts) and finds exactly the same tokens.
 _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*%?"
@@ -28,15 +30,6 @@ MAX_WORDS = 150
 TARGET_WORDS = 100
 MAX_CHUNKS = 4096  # a chunk is stored as doc_rowid * MAX_CHUNKS + chunk number
 
-FUNCTION_WORDS = frozenset(
-    """a an the and or but nor so yet for of in on at to by with from into onto upon about as than
-    then that this these those there here what which who whom whose when where why how if whether
-    not no i me my mine we us our ours you your yours he him his she her hers it its they them
-    their theirs be am is are was were been being have has had having do does did doing will would
-    shall should can could may might must one all any some each every both either neither other
-    such own same very too also just only up down out off over under again further once more most
-    few many much s t""".split()
-)
 
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 _GAP = np.uint64(0xD6E8FEB86659FD93)
