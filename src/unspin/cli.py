@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=int, default=256, metavar="N", help="recent results kept (default 256; 0: off)")
     p.add_argument("--cors", action="append", default=[], metavar="ORIGIN", help="allow this origin (CORS off)")
     p.add_argument("--memo-entries", type=int, default=None, metavar="N",
-                   help="memo entries each engine keeps between requests (default 100000, about 85 MB)")
+                   help="memo entries each engine keeps between requests (default 50000, about 45 MB)")
     p.add_argument("--no-access-log", action="store_true", help="no JSON access log lines on stderr")
     _models(p)
     p = sub.add_parser("index", help="source indexes for trace")
