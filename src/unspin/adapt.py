@@ -34,8 +34,7 @@ from .errors import E, UnspinError
 from .learn import ChannelTable, Entry, _inflections, group_key
 from .params import read_json
 from .restore import LN10, SHORTLIST, Decoder, Option
-from .text import lm_form, sentences, tokenize
-from .trace.signature import FUNCTION_WORDS
+from .text import FUNCTION_WORDS, lm_form, sentences, tokenize
 
 if TYPE_CHECKING:
     from .engine import Engine

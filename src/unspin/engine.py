@@ -75,6 +75,7 @@ class Engine:
                                names=self.names)
         # The restore gate: a table from `learn` raises clean documents' scores with its own entries.
         kinds = {c.kind for c in self.channels}
+        self._phrase_list = "phrases" in kinds  # stage 2 then also reads the spans the list makes collocations of
         p = self.params
         if "aligned" in kinds and p.aligned_min_score is not None:
             self.min_score = p.aligned_min_score
@@ -113,7 +114,7 @@ class Engine:
         for an in self.analyse(text, detect_only=True):
             views.append(token_view(an, self.lm))
             keys = {d.key for d in an.types if d.p_spun >= SUSPECT_P}
-            if an.lattice is not None:  # spans a phrase list reads as collocations, which stage 1 does not decide
+            if self._phrase_list and an.lattice is not None:  # collocation readings, which stage 1 does not decide
                 keys.update(k for k in an.lattice.groups if self.decoder.collocations(k))
             # Stage 2 reads the same text: it reuses stage 1's tokens and spans (within a bound on memory).
             keep = keys and an.offset + len(an.text) <= KEEP_LATTICE_CHARS

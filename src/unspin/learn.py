@@ -156,7 +156,8 @@ def _joined(left: Token, hyphen: Token, right: Token) -> bool:
 
 
 # Words a spinner's inserted modifier is never read together with: a phrase the decoder would meet in every text.
-FUNCTION_WORDS = frozenset(
+# A shorter list than text.FUNCTION_WORDS, with the hyphen and digit tokens.
+GLUE_WORDS = frozenset(
     """a an the and or but nor so yet for of in on at to by with from into onto upon about as than then that this
     these those there here what which who whom whose when where why how if whether not no i me my we us our you your
     he him his she her it its they them their be am is are was were been being have has had do does did will would
@@ -247,9 +248,9 @@ def _attach_insertions(ops: list[list], s: list[str], glued: list[bool], sides: 
         if tag != "delete" or i2 - i1 >= MAX_PHRASE:
             k += 1
             continue
-        left = k > 0 and ops[k - 1][0] == "equal" and glued[i1 - 1] and s[i1 - 1] not in FUNCTION_WORDS
+        left = k > 0 and ops[k - 1][0] == "equal" and glued[i1 - 1] and s[i1 - 1] not in GLUE_WORDS
         right = (k + 1 < len(ops) and ops[k + 1][0] == "equal" and glued[i2 - 1]
-                 and s[i2] not in FUNCTION_WORDS)
+                 and s[i2] not in GLUE_WORDS)
         added = " ".join(s[i1:i2])
         if left and right:
             vote = sides.get(added, 0) if sides is not None else 0

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import kenlm
 import numpy as np
 
-from .learn import FUNCTION_WORDS as _FUNCTION_WORDS
+from .learn import GLUE_WORDS
 from .lexicon import Source
 from .names import Names, name_run, renamed
 from .params import CANDIDATE_FEATURES, Params
@@ -464,8 +464,8 @@ class Decoder:
         inside but "of" and "and".
         """
         spun = key.split(" ")
-        if (not 2 <= len(spun) <= 3 or spun[0] in _FUNCTION_WORDS or spun[-1] in _FUNCTION_WORDS
-                or any(w in _FUNCTION_WORDS and w not in _INNER_WORDS for w in spun[1:-1])):
+        if (not 2 <= len(spun) <= 3 or spun[0] in GLUE_WORDS or spun[-1] in GLUE_WORDS
+                or any(w in GLUE_WORDS and w not in _INNER_WORDS for w in spun[1:-1])):
             return {}
         swaps = [{e.original: e.prob for c in self._phrase_tables for e in c.get(w)
                   if e.original and " " not in e.original} for w in spun]
@@ -474,10 +474,10 @@ class Decoder:
         per_word: list[list[tuple[str, float, int]]] = []  # (word, probability, 1 for a lexicon candidate)
         for w, learned in zip(spun, swaps, strict=True):
             opts = [(w, 1.0, 0), *((o, p, 0) for o, p in sorted(learned.items()))]
-            if w not in _FUNCTION_WORDS:
+            if w not in GLUE_WORDS:
                 ranked = self.lexicon.ranked(w, self.exclude, COLLOC_CANDIDATES, top=COLLOC_CANDIDATES)
                 opts += [(c[0], COLLOC_LEXICON_P, 1) for c in ranked
-                         if c[0] and " " not in c[0] and c[0] not in learned and c[0] not in _FUNCTION_WORDS]
+                         if c[0] and " " not in c[0] and c[0] not in learned and c[0] not in GLUE_WORDS]
             per_word.append(opts)
         model = self.lm.model
         null = kenlm.State()
@@ -521,7 +521,7 @@ class Decoder:
         """The words of the phrase lists' originals."""
         if self._vocab is None:
             self._vocab = frozenset(w for c in self._phrase_tables for v in c.entries.values() for e in v
-                                    for w in e.original.split(" ") if w not in _FUNCTION_WORDS)
+                                    for w in e.original.split(" ") if w not in GLUE_WORDS)
         return self._vocab
 
     def _term_matches(self, key: str) -> dict[str, float]:
